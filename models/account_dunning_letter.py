@@ -1,0 +1,202 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+LETTER_STATES = [
+    ("draft", "Draft"),
+    ("to_approve", "To Approve"),
+    ("ready", "Ready"),
+    ("done", "Done"),
+    ("cancel", "Cancelled"),
+]
+CHANNELS = [
+    ("email", "E-mail"),
+    ("post", "Post"),
+    ("phone", "Phone Call"),
+]
+
+
+class AccountDunningLetter(models.Model):
+    """One dunning step for one customer: a letter, an e-mail or a call."""
+
+    _name = "account.dunning.letter"
+    _description = "Dunning Letter"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/"
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    run_id = fields.Many2one(
+        "account.dunning.run", readonly=True, index=True, ondelete="set null"
+    )
+    policy_id = fields.Many2one(
+        "account.dunning.policy", readonly=True, check_company=True
+    )
+    level_id = fields.Many2one(
+        "account.dunning.level", required=True, readonly=True, check_company=True
+    )
+    level_sequence = fields.Integer(related="level_id.sequence")
+    segment_id = fields.Many2one("account.dunning.segment", readonly=True)
+    tone = fields.Selection(related="level_id.tone", store=True)
+    channel = fields.Selection(CHANNELS, required=True, readonly=True, tracking=True)
+    channel_note = fields.Char(
+        readonly=True,
+        help="Why the channel differs from the level's first choice.",
+    )
+    state = fields.Selection(
+        LETTER_STATES,
+        required=True,
+        default="draft",
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    date = fields.Date(
+        required=True, readonly=True, default=fields.Date.context_today, index=True
+    )
+    payment_deadline = fields.Date(string="New Payment Deadline", readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Contact Person",
+        readonly=True,
+        help="The salesperson or the dunning responsible named in the letter.",
+    )
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    line_ids = fields.One2many(
+        "account.dunning.letter.line", "letter_id", string="Invoices", readonly=True
+    )
+    invoice_count = fields.Integer(compute="_compute_amounts", store=True)
+    amount_residual = fields.Monetary(
+        string="Open Amount", compute="_compute_amounts", store=True
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    approved_date = fields.Datetime(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "name_company_uniq",
+            "unique(name, company_id)",
+            "The letter reference must be unique per company.",
+        ),
+    ]
+
+    def init(self):
+        # A database-level guarantee that two concurrent runs cannot both
+        # create a letter for the same customer on the same day.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_letter_partner_day_uniq
+                ON account_dunning_letter (company_id, partner_id, date)
+             WHERE state != 'cancel'
+            """
+        )
+
+    @api.depends("line_ids.amount_residual")
+    def _compute_amounts(self):
+        for letter in self:
+            letter.invoice_count = len(letter.line_ids)
+            letter.amount_residual = sum(letter.line_ids.mapped("amount_residual"))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("account.dunning.letter")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        if any(letter.state == "done" for letter in self):
+            raise UserError(
+                self.env._("A dunning letter that was sent cannot be deleted.")
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _check_manager(self):
+        if not self.env.user.has_group(
+            "account_relationship_dunning.group_dunning_manager"
+        ):
+            raise UserError(
+                self.env._("Only a dunning manager can approve dunning letters.")
+            )
+
+    def action_approve(self):
+        self._check_manager()
+        for letter in self:
+            if letter.state != "to_approve":
+                raise UserError(
+                    self.env._(
+                        "Letter %(name)s is not waiting for approval.",
+                        name=letter.name,
+                    )
+                )
+        self.write(
+            {
+                "state": "ready",
+                "approved_by_id": self.env.uid,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_cancel(self):
+        for letter in self:
+            if letter.state == "done":
+                raise UserError(
+                    self.env._(
+                        "Letter %(name)s was already sent and cannot be cancelled.",
+                        name=letter.name,
+                    )
+                )
+        to_revert = self.filtered(lambda letter: letter.state != "cancel")
+        to_revert.write({"state": "cancel"})
+        to_revert.line_ids._revert_invoice_levels()
+        return True
+
+    def action_mark_done(self):
+        for letter in self:
+            if letter.state != "ready":
+                raise UserError(
+                    self.env._(
+                        "Letter %(name)s must be ready (approved) before it is "
+                        "marked as sent.",
+                        name=letter.name,
+                    )
+                )
+        self.write({"state": "done"})
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.line_ids.move_id.ids)]
+        action["context"] = {"default_move_type": "out_invoice"}
+        return action

@@ -1,0 +1,137 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+CUSTOMER_TYPES = [
+    ("all", "All customers"),
+    ("b2b", "Businesses"),
+    ("consumer", "Consumers"),
+]
+
+
+class AccountDunningPolicy(models.Model):
+    """A dunning ladder: the levels a customer of one segment climbs."""
+
+    _name = "account.dunning.policy"
+    _description = "Dunning Policy"
+    _inherit = ["mail.thread"]
+    _order = "company_id, segment_id, customer_type, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    segment_id = fields.Many2one(
+        "account.dunning.segment",
+        required=True,
+        ondelete="restrict",
+        tracking=True,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+    )
+    customer_type = fields.Selection(
+        CUSTOMER_TYPES,
+        required=True,
+        default="all",
+        tracking=True,
+        help="A policy for businesses or consumers takes precedence over the "
+        "policy for all customers of the same segment.",
+    )
+    grace_days = fields.Integer(
+        help="Days after the due date during which nothing happens.",
+        tracking=True,
+    )
+    responsible_user_id = fields.Many2one(
+        "res.users",
+        string="Dunning Responsible",
+        help="Receives phone-call activities when the customer has no salesperson.",
+    )
+    compensation_mode = fields.Selection(
+        [("invoice", "Per invoice"), ("letter", "Once per letter")],
+        string="Flat Compensation",
+        default="invoice",
+        required=True,
+        help="Whether the flat B2B compensation is claimed for every overdue "
+        "invoice or once per letter.",
+    )
+    level_ids = fields.One2many(
+        "account.dunning.level", "policy_id", string="Levels", copy=True
+    )
+    level_count = fields.Integer(compute="_compute_level_count")
+
+    _sql_constraints = [
+        (
+            "segment_company_type_uniq",
+            "unique(segment_id, company_id, customer_type)",
+            "There can be only one policy per segment, company and customer type.",
+        ),
+    ]
+
+    @api.depends("level_ids")
+    def _compute_level_count(self):
+        for policy in self:
+            policy.level_count = len(policy.level_ids)
+
+    @api.constrains("grace_days")
+    def _check_grace_days(self):
+        for policy in self:
+            if policy.grace_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: grace days cannot be negative.",
+                        name=policy.name,
+                    )
+                )
+
+    @api.constrains("level_ids")
+    def _check_levels(self):
+        for policy in self:
+            days = policy.level_ids.mapped("days_overdue")
+            if len(days) != len(set(days)):
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: two levels start at the same number of "
+                        "days overdue. Each level must start strictly later than "
+                        "the previous one.",
+                        name=policy.name,
+                    )
+                )
+
+    def _get_sorted_levels(self):
+        self.ensure_one()
+        return self.level_ids.sorted(lambda level: (level.days_overdue, level.id))
+
+    @api.model
+    def _get_policy_map(self, company):
+        """Return ``{(segment_id, customer_type): policy}`` for ``company``."""
+        policies = self.search([("company_id", "=", company.id)])
+        return {(p.segment_id.id, p.customer_type): p for p in policies}
+
+    @api.model
+    def _pick_policy(self, policy_map, segment, is_consumer):
+        """Most specific policy of ``segment`` for the customer type."""
+        specific = "consumer" if is_consumer else "b2b"
+        return policy_map.get((segment.id, specific)) or policy_map.get(
+            (segment.id, "all")
+        )
+
+    @api.model
+    def _create_default_policies(self, companies):
+        """Give companies without a policy a copy of the shipped defaults."""
+        if isinstance(companies, list):
+            companies = self.env["res.company"].browse(companies)
+        templates = self.sudo().search(  # sudo: read the shipped defaults of
+            # the main company, whatever the current user's companies are
+            [("company_id", "=", self.env.ref("base.main_company").id)]
+        ).filtered(lambda p: p.get_external_id().get(p.id, "").startswith(
+            "account_relationship_dunning."
+        ))
+        having = self.sudo().search([("company_id", "in", companies.ids)]).company_id
+        for company in companies - having - templates.company_id:
+            for template in templates:
+                template.sudo().copy({"company_id": company.id, "name": template.name})
+        return True

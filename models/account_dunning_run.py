@@ -1,0 +1,605 @@
+import logging
+from collections import defaultdict
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Arbitrary constant: first key of the advisory lock taken per company while a
+# dunning run writes, so that two runs of one company never overlap.
+RUN_LOCK_KEY = 718_402
+
+
+class AccountDunningRun(models.Model):
+    """One execution of the dunning engine for one company and day."""
+
+    _name = "account.dunning.run"
+    _description = "Dunning Run"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, default="/", copy=False)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    date = fields.Date(required=True, readonly=True, index=True)
+    simulation = fields.Boolean(
+        readonly=True,
+        help="A simulation records its decisions but creates no letter or "
+        "activity and changes no invoice.",
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", readonly=True, default=lambda self: self.env.user
+    )
+    line_ids = fields.One2many(
+        "account.dunning.run.line", "run_id", string="Decisions", readonly=True
+    )
+    letter_ids = fields.One2many("account.dunning.letter", "run_id", readonly=True)
+    invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
+    letter_count = fields.Integer(string="Letters", readonly=True)
+    call_count = fields.Integer(string="Phone Calls", readonly=True)
+    skip_count = fields.Integer(string="Skipped Invoices", readonly=True)
+    error_message = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                sequence = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("account.dunning.run")
+                )
+                vals["name"] = sequence or "/"
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _run_dunning(self, company=None, date=None, simulation=False):
+        """Run the engine for ``company`` (default: current) and return the run."""
+        company = company or self.env.company
+        date = date or fields.Date.context_today(self)
+        run = self.with_company(company).create(
+            {"company_id": company.id, "date": date, "simulation": simulation}
+        )
+        if not simulation and not run._acquire_lock():
+            raise UserError(
+                self.env._(
+                    "A dunning run for %(company)s is already in progress. "
+                    "Please try again in a moment.",
+                    company=company.name,
+                )
+            )
+        run.with_company(company)._execute()
+        return run
+
+    @api.model
+    def _cron_daily_run(self, batch_size=1):
+        """Daily run for every company that has not been dunned today.
+
+        Idempotent: a company with a finished run today is left alone, and a
+        second run on the same day would find nothing new anyway.
+        """
+        today = fields.Date.context_today(self)
+        done_today = self.search(
+            [("date", "=", today), ("simulation", "=", False), ("state", "=", "done")]
+        ).company_id
+        companies = self.env["res.company"].search([("id", "not in", done_today.ids)])
+        batch, rest = companies[:batch_size], companies[batch_size:]
+        for company in batch:
+            try:
+                with self.env.cr.savepoint():
+                    self._run_dunning(company, today)
+            except UserError as error:
+                # Another run holds this company's lock: it will finish the job.
+                _logger.info("Dunning run for %s skipped: %s", company.name, error)
+            except Exception as error:  # noqa: BLE001 - one company must not stop others
+                _logger.exception("Dunning run for %s failed", company.name)
+                self.create(
+                    {
+                        "company_id": company.id,
+                        "date": today,
+                        "state": "failed",
+                        "error_message": str(error),
+                    }
+                )
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(rest))
+
+    def _acquire_lock(self):
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                RUN_LOCK_KEY,
+                self.company_id.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+    def _execute(self):
+        self.ensure_one()
+        invoices = self._fetch_overdue_invoices()
+        context = self._prepare_context(invoices)
+        decisions = []
+        letters_vals = []
+        by_partner = defaultdict(list)
+        for invoice in invoices:
+            by_partner[invoice["partner_id"]].append(invoice)
+        for partner_id, partner_invoices in by_partner.items():
+            partner_decisions, letter_vals = self._decide_partner(
+                partner_id, partner_invoices, context
+            )
+            decisions.extend(partner_decisions)
+            if letter_vals:
+                letters_vals.append((letter_vals, partner_decisions))
+        if not self.simulation and letters_vals:
+            self._create_letters(letters_vals, context)
+        self._insert_decisions(decisions)
+        counts = defaultdict(int)
+        for decision in decisions:
+            counts[decision["decision"]] += 1
+        self.write(
+            {
+                "state": "done",
+                "invoice_count": len(decisions),
+                "letter_count": len(
+                    {d["partner_id"] for d in decisions if d["decision"] == "letter"}
+                ),
+                "call_count": len(
+                    {d["partner_id"] for d in decisions if d["decision"] == "call"}
+                ),
+                "skip_count": counts["skip"],
+            }
+        )
+        return True
+
+    def _get_overdue_domain_sql(self):
+        """SQL filter of the invoices a run considers (extension point)."""
+        return SQL(
+            "m.move_type = 'out_invoice' AND m.state = 'posted' "
+            "AND m.payment_state IN ('not_paid', 'partial')"
+        )
+
+    def _fetch_overdue_invoices(self):
+        """Every overdue open customer invoice of the company (one query)."""
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT m.id AS move_id,
+                       m.commercial_partner_id AS partner_id,
+                       m.name AS move_name,
+                       m.invoice_date,
+                       m.currency_id,
+                       m.amount_total,
+                       m.amount_residual,
+                       m.amount_total_signed AS amount_total_company,
+                       m.amount_residual_signed AS amount_residual_company,
+                       m.dunning_level_id AS level_id,
+                       m.dunning_last_date AS last_date,
+                       m.dunning_blocked_until AS blocked_until,
+                       m.dunning_excluded AS excluded,
+                       MIN(l.date_maturity) AS date_due,
+                       SUM(l.amount_residual) AS overdue_company
+                  FROM account_move m
+                  JOIN account_move_line l ON l.move_id = m.id
+                 WHERE m.company_id = %(company)s
+                   AND %(filter)s
+                   AND l.account_type = 'asset_receivable'
+                   AND NOT l.reconciled
+                   AND l.amount_residual > 0
+                   AND l.date_maturity < %(today)s
+              GROUP BY m.id
+              ORDER BY m.commercial_partner_id, MIN(l.date_maturity), m.id
+                """,
+                company=self.company_id.id,
+                filter=self._get_overdue_domain_sql(),
+                today=self.date,
+            )
+        )
+        for row in rows:
+            row["days_overdue"] = (self.date - row["date_due"]).days
+        return rows
+
+    def _prepare_context(self, invoices):
+        """Everything the decisions need, read with a few grouped queries."""
+        company = self.company_id
+        partners = self.env["res.partner"].browse(
+            sorted({inv["partner_id"] for inv in invoices})
+        )
+        partners.fetch(["is_company", "dunning_customer_type", "email", "user_id"])
+        profiles = self.env["account.dunning.profile"]
+        if partners:
+            if self.simulation:
+                profiles = profiles.search(
+                    [("company_id", "=", company.id), ("partner_id", "in", partners.ids)]
+                )
+            else:
+                profiles = profiles._get_profiles(company, partners)
+        segment_by_partner = {p.partner_id.id: p.segment_id for p in profiles}
+        profile_by_partner = {p.partner_id.id: p for p in profiles}
+        missing = partners.filtered(lambda p: p.id not in profile_by_partner)
+        if missing:
+            # Simulation only: score unknown customers without saving anything.
+            values = self.env["account.dunning.profile"]._compute_profile_values(
+                company, missing, self.date
+            )
+            for partner_id, vals in values.items():
+                segment_by_partner[partner_id] = self.env[
+                    "account.dunning.segment"
+                ].browse(vals["computed_segment_id"])
+        pending = self.env["account.dunning.letter"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "to_approve"),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        today_letters = self.env["account.dunning.letter"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partners.ids),
+                ("state", "!=", "cancel"),
+                ("date", "=", self.date),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        levels = self.env["account.dunning.level"].browse(
+            {inv["level_id"] for inv in invoices if inv["level_id"]}
+        )
+        return {
+            "partners": {p.id: p for p in partners},
+            "profiles": profile_by_partner,
+            "segments": segment_by_partner,
+            "policy_map": self.env["account.dunning.policy"]._get_policy_map(company),
+            "policy_levels": {},
+            "current_levels": {level.id: level for level in levels},
+            "pending_approval": {partner.id for partner, _count in pending},
+            "dunned_today": {partner.id for partner, _count in today_letters},
+            "external_blocks": self._get_external_blocks(invoices),
+        }
+
+    def _get_external_blocks(self, invoices):
+        """Hook for disputes, mediation, payment plans and legal handover.
+
+        Return ``{move_id: (reason, note)}`` with ``reason`` a skip reason key.
+        Implementations must use set-based queries.
+        """
+        return {}
+
+    def _levels_of(self, policy, context):
+        levels = context["policy_levels"].get(policy.id)
+        if levels is None:
+            levels = context["policy_levels"][policy.id] = list(
+                policy._get_sorted_levels()
+            )
+        return levels
+
+    def _decide_partner(self, partner_id, invoices, context):
+        """Decisions for one customer's overdue invoices and, when a level is
+        reached, the values of the letter (``None`` otherwise)."""
+        partner = context["partners"][partner_id]
+        segment = context["segments"].get(partner_id)
+        profile = context["profiles"].get(partner_id)
+        policy = (
+            self.env["account.dunning.policy"]._pick_policy(
+                context["policy_map"], segment, partner._is_dunning_consumer()
+            )
+            if segment
+            else None
+        )
+        decisions = []
+        for invoice in invoices:
+            decision = {
+                "move_id": invoice["move_id"],
+                "partner_id": partner_id,
+                "segment_id": segment.id if segment else None,
+                "days_overdue": invoice["days_overdue"],
+                "amount_overdue": invoice["overdue_company"],
+                "decision": "skip",
+                "reason": None,
+                "note": None,
+                "level_id": invoice["level_id"],
+                "invoice": invoice,
+            }
+            reason, note, level = self._decide_invoice(
+                invoice, partner, profile, policy, context
+            )
+            if level:
+                decision.update(
+                    decision="call" if level._get_channel() == "phone" else "letter",
+                    level_id=level.id,
+                    target_level=level,
+                )
+            else:
+                decision.update(reason=reason, note=note)
+            decisions.append(decision)
+        escalating = [d for d in decisions if d.get("target_level")]
+        if not escalating:
+            return decisions, None
+        letter_level = max(
+            (d["target_level"] for d in escalating),
+            key=lambda level: (level.days_overdue, level.id),
+        )
+        for decision in escalating:
+            decision["decision"] = (
+                "call" if letter_level._get_channel() == "phone" else "letter"
+            )
+        listed = escalating + [
+            d
+            for d in decisions
+            if d["reason"] in ("grace", "min_amount", "no_escalation")
+        ]
+        return decisions, self._prepare_letter_vals(
+            partner, profile, segment, policy, letter_level, listed
+        )
+
+    def _decide_invoice(self, invoice, partner, profile, policy, context):
+        """Return ``(skip_reason, note, None)`` or ``(None, None, level)``."""
+        today = self.date
+        if invoice["excluded"]:
+            return "excluded", None, None
+        if invoice["blocked_until"] and invoice["blocked_until"] >= today:
+            return "blocked", self.env._(
+                "Invoice blocked until %(date)s", date=invoice["blocked_until"]
+            ), None
+        if profile and profile.block_until and profile.block_until >= today:
+            return "blocked", self.env._(
+                "Customer blocked until %(date)s: %(reason)s",
+                date=profile.block_until,
+                reason=profile.block_reason or "",
+            ), None
+        external = context["external_blocks"].get(invoice["move_id"])
+        if external:
+            return external[0], external[1], None
+        if not policy:
+            return "no_policy", None, None
+        if invoice["days_overdue"] <= policy.grace_days:
+            return "grace", None, None
+        levels = self._levels_of(policy, context)
+        current = context["current_levels"].get(invoice["level_id"])
+        current_days = current.days_overdue if current else -1
+        target = next((lvl for lvl in levels if lvl.days_overdue > current_days), None)
+        if not target or target.days_overdue > invoice["days_overdue"]:
+            return ("no_escalation" if current else "grace"), None, None
+        if invoice["overdue_company"] < target.min_amount:
+            return "min_amount", None, None
+        if partner.id in context["pending_approval"]:
+            return "approval", None, None
+        if partner.id in context["dunned_today"]:
+            return "interval", self.env._("Already dunned today"), None
+        last = profile.last_dunning_date if profile else None
+        last = max(filter(None, [last, invoice["last_date"]]), default=None)
+        if last and (today - last).days < target.min_days_since_previous:
+            return "interval", self.env._(
+                "Last dunning step on %(date)s", date=last
+            ), None
+        return None, None, target
+
+    def _prepare_letter_vals(self, partner, profile, segment, policy, level, listed):
+        company = self.company_id
+        currencies = {d["invoice"]["currency_id"] for d in listed}
+        currency_id = (
+            currencies.pop() if len(currencies) == 1 else company.currency_id.id
+        )
+        in_invoice_currency = currency_id != company.currency_id.id or all(
+            d["invoice"]["currency_id"] == currency_id for d in listed
+        )
+        channel, channel_note = self._choose_channel(partner, level)
+        if level.approval_required:
+            state = "to_approve"
+        elif channel == "phone":
+            state = "done"
+        else:
+            state = "ready"
+        lines = []
+        for decision in sorted(listed, key=lambda d: (d["invoice"]["date_due"],)):
+            invoice = decision["invoice"]
+            if in_invoice_currency:
+                total, residual = invoice["amount_total"], invoice["amount_residual"]
+            else:
+                total = invoice["amount_total_company"]
+                residual = invoice["amount_residual_company"]
+            target = decision.get("target_level")
+            lines.append(
+                {
+                    "move_id": invoice["move_id"],
+                    "move_name": invoice["move_name"],
+                    "invoice_date": invoice["invoice_date"],
+                    "date_due": invoice["date_due"],
+                    "currency_id": currency_id,
+                    "amount_total": total,
+                    "amount_paid": total - residual,
+                    "amount_residual": residual,
+                    "amount_residual_company": invoice["amount_residual_company"],
+                    "days_overdue": invoice["days_overdue"],
+                    "level_id": target.id if target else invoice["level_id"],
+                    "escalated": bool(target),
+                    "previous_level_id": invoice["level_id"],
+                    "previous_last_date": invoice["last_date"],
+                }
+            )
+        return {
+            "company_id": company.id,
+            "partner_id": partner.id,
+            "run_id": self.id,
+            "policy_id": policy.id,
+            "level_id": level.id,
+            "segment_id": segment.id,
+            "channel": channel,
+            "channel_note": channel_note,
+            "state": state,
+            "date": self.date,
+            "payment_deadline": fields.Date.add(
+                self.date, days=level.payment_deadline_days
+            ),
+            "user_id": (partner.user_id or policy.responsible_user_id).id,
+            "currency_id": currency_id,
+            "line_ids": [fields.Command.create(vals) for vals in lines],
+        }
+
+    def _choose_channel(self, partner, level):
+        channel = level._get_channel()
+        if channel == "email" and not partner.email:
+            if level.action_letter:
+                return "post", self.env._("No e-mail address: sent by post.")
+            return "post", self.env._(
+                "No e-mail address: printed for post instead of e-mail."
+            )
+        return channel, False
+
+    def _create_letters(self, letters_vals, context):
+        """Create the letters in one batch; on failure, one customer at a time
+        so that a broken record never blocks the others."""
+        Letter = self.env["account.dunning.letter"]
+        try:
+            with self.env.cr.savepoint():
+                letters = Letter.create([vals for vals, _decisions in letters_vals])
+        except Exception:  # noqa: BLE001 - retried one by one just below
+            letters = Letter
+            for vals, decisions in letters_vals:
+                try:
+                    with self.env.cr.savepoint():
+                        letters |= Letter.create(vals)
+                except psycopg2.IntegrityError:
+                    self._mark_failed(decisions, "concurrent", None)
+                except Exception as error:  # noqa: BLE001
+                    _logger.warning("Dunning letter failed: %s", error)
+                    self._mark_failed(decisions, "error", str(error))
+        by_partner = {letter.partner_id.id: letter for letter in letters}
+        for _vals, decisions in letters_vals:
+            for decision in decisions:
+                letter = by_partner.get(decision["partner_id"])
+                if letter and decision["decision"] != "skip":
+                    decision["letter_id"] = letter.id
+        letters.line_ids._apply_invoice_levels()
+        self._update_profiles_last_date(letters)
+        self._schedule_calls(letters)
+        return letters
+
+    def _mark_failed(self, decisions, reason, note):
+        for decision in decisions:
+            if decision["decision"] != "skip":
+                decision.update(
+                    decision="skip", reason=reason, note=note, level_id=None
+                )
+
+    def _update_profiles_last_date(self, letters):
+        if not letters:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_dunning_profile SET last_dunning_date = %s "
+                "WHERE company_id = %s AND partner_id = ANY(%s)",
+                self.date,
+                self.company_id.id,
+                letters.partner_id.ids,
+            )
+        )
+        self.env["account.dunning.profile"].invalidate_model(["last_dunning_date"])
+
+    def _schedule_calls(self, letters):
+        activity_type = self.env.ref(
+            "account_relationship_dunning.mail_activity_type_dunning_call",
+            raise_if_not_found=False,
+        ) or self.env.ref("mail.mail_activity_data_call")
+        for letter in letters.filtered(lambda lt: lt.level_id.action_call):
+            letter.activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=(letter.user_id or self.user_id).id,
+                date_deadline=self.date,
+                summary=self.env._(
+                    "Call %(customer)s about overdue invoices (%(level)s)",
+                    customer=letter.partner_id.name,
+                    level=letter.level_id.name,
+                ),
+            )
+
+    def _insert_decisions(self, decisions):
+        """Store the per-invoice decisions with one INSERT per 1000 rows."""
+        if not decisions:
+            return
+        self.env.flush_all()
+        for start in range(0, len(decisions), 1000):
+            rows = SQL(", ").join(
+                SQL(
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                    "NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
+                    self.id,
+                    self.company_id.id,
+                    d["move_id"],
+                    d["partner_id"],
+                    d["segment_id"],
+                    d["level_id"],
+                    d.get("letter_id"),
+                    d["decision"],
+                    d["reason"],
+                    d["note"],
+                    d["days_overdue"],
+                    d["amount_overdue"],
+                    self.env.uid,
+                    self.env.uid,
+                )
+                for d in decisions[start : start + 1000]
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO account_dunning_run_line
+                        (run_id, company_id, move_id, partner_id, segment_id,
+                         level_id, letter_id, decision, reason, note, days_overdue,
+                         amount_overdue, create_uid, create_date, write_uid,
+                         write_date)
+                    VALUES %s
+                    """,
+                    rows,
+                )
+            )
+        self.env["account.dunning.run.line"].invalidate_model()
+        self.invalidate_recordset(["line_ids"])
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_letters(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_relationship_dunning.account_dunning_letter_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action
+
+    def action_view_decisions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_relationship_dunning.account_dunning_run_line_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action

@@ -1,0 +1,133 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    dunning_level_id = fields.Many2one(
+        "account.dunning.level",
+        string="Dunning Level",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The last dunning level this invoice reached.",
+    )
+    dunning_last_date = fields.Date(
+        string="Last Dunning Date", readonly=True, copy=False
+    )
+    dunning_next_date = fields.Date(
+        string="Next Dunning Date",
+        compute="_compute_dunning_next_date",
+        help="Earliest date on which the next level can be reached, given the "
+        "customer's current policy.",
+    )
+    dunning_blocked_until = fields.Date(
+        string="Dunning Blocked Until",
+        copy=False,
+        tracking=True,
+        help="No dunning for this invoice up to and including this date.",
+    )
+    dunning_block_reason = fields.Char(copy=False, tracking=True)
+    dunning_excluded = fields.Boolean(
+        string="Excluded from Dunning",
+        copy=False,
+        tracking=True,
+        help="Never include this invoice in a dunning run.",
+    )
+    dunning_letter_line_ids = fields.One2many(
+        "account.dunning.letter.line",
+        "move_id",
+        string="Dunning History",
+        readonly=True,
+    )
+
+    @api.depends("dunning_level_id", "dunning_last_date", "invoice_date_due")
+    def _compute_dunning_next_date(self):
+        profiles = self.env["account.dunning.profile"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+            ]
+        )
+        profile_map = {(p.partner_id.id, p.company_id.id): p for p in profiles}
+        policy_maps = {}
+        for move in self:
+            move.dunning_next_date = False
+            if (
+                move.move_type != "out_invoice"
+                or move.state != "posted"
+                or move.payment_state not in ("not_paid", "partial")
+                or not move.invoice_date_due
+            ):
+                continue
+            profile = profile_map.get(
+                (move.commercial_partner_id.id, move.company_id.id)
+            )
+            if not profile or not profile.segment_id:
+                continue
+            if move.company_id not in policy_maps:
+                policy_maps[move.company_id] = self.env[
+                    "account.dunning.policy"
+                ]._get_policy_map(move.company_id)
+            policy = self.env["account.dunning.policy"]._pick_policy(
+                policy_maps[move.company_id],
+                profile.segment_id,
+                move.commercial_partner_id._is_dunning_consumer(),
+            )
+            move.dunning_next_date = move._get_dunning_next_date(policy)
+
+    def _get_dunning_next_date(self, policy):
+        self.ensure_one()
+        if not policy:
+            return False
+        levels = policy._get_sorted_levels()
+        current = self.dunning_level_id
+        following = (
+            levels.filtered(lambda lvl: lvl.days_overdue > current.days_overdue)
+            if current
+            else levels
+        )
+        if not following:
+            return False
+        level = following[0]
+        by_days = fields.Date.add(
+            self.invoice_date_due, days=max(level.days_overdue, policy.grace_days + 1)
+        )
+        if self.dunning_last_date:
+            by_interval = fields.Date.add(
+                self.dunning_last_date, days=level.min_days_since_previous
+            )
+            return max(by_days, by_interval)
+        return by_days
+
+    @api.constrains("dunning_blocked_until", "dunning_block_reason")
+    def _check_dunning_block(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            if not move.dunning_blocked_until:
+                continue
+            if move.dunning_blocked_until < today:
+                raise ValidationError(
+                    self.env._(
+                        "The dunning block of %(invoice)s ends on %(date)s, which is "
+                        "in the past. Choose today or a later date.",
+                        invoice=move.display_name,
+                        date=move.dunning_blocked_until,
+                    )
+                )
+            if not (move.dunning_block_reason or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "Please give a reason for blocking dunning on %(invoice)s.",
+                        invoice=move.display_name,
+                    )
+                )
+
+    def action_view_dunning_letters(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_relationship_dunning.account_dunning_letter_action"
+        )
+        action["domain"] = [("line_ids.move_id", "=", self.id)]
+        return action

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Code checks, offline, with the pinned tools of tools/requirements-dev.txt
+# (install them with: tools/setup.sh --lint-only):
+#   1. ruff check + ruff format --check    (.ruff.toml)
+#   2. pylint with pylint_odoo, OCA's mandatory checks for 18.0   (.pylintrc)
+#   3. oca-checks-odoo-module: manifest/XML/CSV checks     (.oca_hooks.cfg)
+#   4. tools/check_xml.py: well-formed XML, no pre-Odoo-18 view constructs
+# Runs every step, then exits 1 if any reported a finding; "lint: OK" if clean.
+set -euo pipefail
+# shellcheck source=tools/common.sh
+source "$(dirname "$0")/common.sh"
+
+cd "$REPO"
+ensure_addon_link
+
+for mod in ruff pylint pylint_odoo oca_pre_commit_hooks lxml; do
+    py -c "import $mod" 2>/dev/null ||
+        die "lint tool missing: python module '$mod' is not importable by $PYTHON" \
+            "run: bash tools/setup.sh --lint-only   (installs tools/requirements-dev.txt)"
+done
+
+FAILED=()
+run_step() { # run_step NAME command...
+    local name="$1"
+    shift
+    step "$name"
+    if ! "$@"; then
+        FAILED+=("$name")
+    fi
+}
+
+# pylint and oca-checks-odoo-module must see a directory named like the addon;
+# their output is rewritten to paths relative to the repository root.
+pylint_odoo() {
+    local rc=0
+    (cd "$ADDONS_LINK_DIR" && py -m pylint --rcfile="$REPO/.pylintrc" "$ADDON") \
+        >"$BUILD/logs/pylint.txt" 2>&1 || rc=$?
+    sed -e "s#^$ADDON/##" -e '/^\*\{13\} Module /d' "$BUILD/logs/pylint.txt"
+    return "$rc"
+}
+
+oca_checks() {
+    local rc=0
+    # the module name is taken from the resolved directory name, so the
+    # xml-redundant-module-name check is done by check_xml.py instead
+    (cd "$ADDONS_LINK_DIR" && py -c 'import sys
+from oca_pre_commit_hooks.cli import main
+sys.exit(main())' --config "$REPO/.oca_hooks.cfg" "$ADDON") \
+        >"$BUILD/logs/oca-checks.txt" 2>&1 || rc=$?
+    # it prints paths relative to the git top level (or /) of the real path
+    local top
+    top="$(git -C "$REPO" rev-parse --show-toplevel 2>/dev/null || true)"
+    sed -E -e "s#^(${REPO#/}|${top#/})/##" -e "s#^${REPO}/##" -e '/^$/d' "$BUILD/logs/oca-checks.txt"
+    return "$rc"
+}
+
+run_step "ruff check" py -m ruff check --no-cache --quiet .
+run_step "ruff format --check" py -m ruff format --no-cache --check --quiet .
+run_step "pylint (pylint_odoo, OCA mandatory checks)" pylint_odoo
+run_step "oca-checks-odoo-module" oca_checks
+run_step "check_xml.py (Odoo 18 XML)" py "$REPO/tools/check_xml.py"
+
+if [ ${#FAILED[@]} -gt 0 ]; then
+    joined="$(printf '%s, ' "${FAILED[@]}")"
+    printf '\nlint: FAILED: %s\n' "${joined%, }" >&2
+    exit 1
+fi
+say "lint: OK"

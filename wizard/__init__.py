@@ -1,0 +1,2 @@
+from . import account_dunning_segment_override
+from . import account_dunning_run_wizard
