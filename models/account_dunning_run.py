@@ -286,12 +286,34 @@ class AccountDunningRun(models.Model):
         }
 
     def _get_external_blocks(self, invoices):
-        """Hook for disputes, mediation, payment plans and legal handover.
+        """Invoices blocked by disputes, mediation, payment plans, handovers.
 
-        Return ``{move_id: (reason, note)}`` with ``reason`` a skip reason key.
-        Implementations must use set-based queries.
+        Every model that declares ``_dunning_blocks_invoices = True`` is asked
+        through its ``_get_dunning_blocks(company, move_ids, date)``, which
+        returns ``{move_id: (reason, note)}`` (``reason`` a skip reason key) using
+        set-based queries. Providers with a lower ``_dunning_block_priority``
+        win when several block the same invoice.
         """
-        return {}
+        move_ids = [invoice["move_id"] for invoice in invoices]
+        blocks = {}
+        if not move_ids:
+            return blocks
+        for model_name in self._get_block_providers():
+            provider_blocks = self.env[model_name]._get_dunning_blocks(
+                self.company_id, move_ids, self.date
+            )
+            for move_id, block in provider_blocks.items():
+                blocks.setdefault(move_id, block)
+        return blocks
+
+    @api.model
+    def _get_block_providers(self):
+        providers = [
+            (getattr(cls, "_dunning_block_priority", 100), name)
+            for name, cls in self.env.registry.items()
+            if getattr(cls, "_dunning_blocks_invoices", False)
+        ]
+        return [name for _priority, name in sorted(providers)]
 
     def _levels_of(self, policy, context):
         levels = context["policy_levels"].get(policy.id)
