@@ -491,16 +491,18 @@ class AccountDunningProfile(models.Model):
                                FALSE AS is_open
                           FROM account_partial_reconcile p
                           JOIN account_move_line l ON l.id = p.debit_move_id
+                          JOIN account_account a ON a.id = l.account_id
                          WHERE l.company_id = %(company)s
-                           AND l.account_type = 'asset_receivable'
+                           AND a.account_type = 'asset_receivable'
                            AND l.date_maturity > %(d24)s
                            AND l.date_maturity <= %(today)s
                      UNION ALL
                         SELECT l.move_id, l.amount_residual,
                                %(today)s - l.date_maturity, TRUE
                           FROM account_move_line l
+                          JOIN account_account a ON a.id = l.account_id
                          WHERE l.company_id = %(company)s
-                           AND l.account_type = 'asset_receivable'
+                           AND a.account_type = 'asset_receivable'
                            AND l.parent_state = 'posted'
                            AND NOT l.reconciled
                            AND l.amount_residual > 0

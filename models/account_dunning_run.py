@@ -206,9 +206,10 @@ class AccountDunningRun(models.Model):
                        SUM(l.amount_residual) AS overdue_company
                   FROM account_move m
                   JOIN account_move_line l ON l.move_id = m.id
+                  JOIN account_account a ON a.id = l.account_id
                  WHERE m.company_id = %(company)s
                    AND %(filter)s
-                   AND l.account_type = 'asset_receivable'
+                   AND a.account_type = 'asset_receivable'
                    AND NOT l.reconciled
                    AND l.amount_residual > 0
                    AND l.date_maturity < %(today)s

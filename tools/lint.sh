@@ -3,7 +3,8 @@
 # (install them with: tools/setup.sh --lint-only):
 #   1. ruff check + ruff format --check    (.ruff.toml)
 #   2. pylint with pylint_odoo, OCA's mandatory checks for 18.0   (.pylintrc)
-#   3. oca-checks-odoo-module: manifest/XML/CSV checks     (.oca_hooks.cfg)
+#   3. OCA odoo-pre-commit-hooks: manifest/XML/CSV/PO checks (.oca_hooks.cfg),
+#      through tools/oca_checks.py
 #   4. tools/check_xml.py: well-formed XML, no pre-Odoo-18 view constructs
 # Runs every step, then exits 1 if any reported a finding; "lint: OK" if clean.
 set -euo pipefail
@@ -40,24 +41,16 @@ pylint_odoo() {
 }
 
 oca_checks() {
-    local rc=0
-    # the module name is taken from the resolved directory name, so the
-    # xml-redundant-module-name check is done by check_xml.py instead
-    (cd "$ADDONS_LINK_DIR" && py -c 'import sys
-from oca_pre_commit_hooks.cli import main
-sys.exit(main())' --config "$REPO/.oca_hooks.cfg" "$ADDON") \
-        >"$BUILD/logs/oca-checks.txt" 2>&1 || rc=$?
-    # it prints paths relative to the git top level (or /) of the real path
-    local top
-    top="$(git -C "$REPO" rev-parse --show-toplevel 2>/dev/null || true)"
-    sed -E -e "s#^(${REPO#/}|${top#/})/##" -e "s#^${REPO}/##" -e '/^$/d' "$BUILD/logs/oca-checks.txt"
-    return "$rc"
+    # tools/oca_checks.py: the stock oca-checks-odoo-module skips an addon
+    # that is the repository root (see the script's docstring)
+    py "$REPO/tools/oca_checks.py" --config "$REPO/.oca_hooks.cfg" \
+        "$ADDONS_LINK_DIR/$ADDON"
 }
 
 run_step "ruff check" py -m ruff check --no-cache --quiet .
 run_step "ruff format --check" py -m ruff format --no-cache --check --quiet .
 run_step "pylint (pylint_odoo, OCA mandatory checks)" pylint_odoo
-run_step "oca-checks-odoo-module" oca_checks
+run_step "oca-checks-odoo-module / oca-checks-po" oca_checks
 run_step "check_xml.py (Odoo 18 XML)" py "$REPO/tools/check_xml.py"
 
 if [ ${#FAILED[@]} -gt 0 ]; then
