@@ -237,6 +237,12 @@ class AccountDunningLetter(models.Model):
                     )
                 )
         self.write({"state": "done"})
+        self._on_done()
+        return True
+
+    def _on_done(self):
+        """Called once letters are sent (state done): freeze amounts, post
+        charges, archive documents. Extended by the claims and letters code."""
         return True
 
     def action_view_invoices(self):

@@ -9,19 +9,22 @@ for __manifest__.py only *below* the git top level, so an addon that IS the
 repository root is silently skipped, and it names the module after the
 resolved directory (the checkout's name). This wrapper runs the same checker
 class on ADDON_DIR (e.g. .build/addons/account_relationship_dunning, a link
-named like the addon) and on the addon's i18n/*.po files, and prints
+named like the addon), with the module name taken from ADDON_DIR's own name,
+and runs the PO checks on the addon's i18n/*.po files, and prints
 "path:line: check-name message" with paths relative to the repository root.
 Exits 1 if anything was found.
 """
 
 import glob
 import os
+import re
 import sys
 
 from oca_pre_commit_hooks import checks_odoo_module_po, utils
 from oca_pre_commit_hooks.checks_odoo_module import ChecksOdooModule
 from oca_pre_commit_hooks.global_parser import GlobalParser
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 REPO = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -38,7 +41,7 @@ def format_error(error, top):
         text += f"\n    also {shown(extra.filepath, top)}:{extra.line or 0}"
     if error.info:
         text += "\n    " + error.info.replace("\n", "\n    ")
-    return text
+    return ANSI.sub("", text)
 
 
 def main(argv):
@@ -53,7 +56,7 @@ def main(argv):
         sys.exit(f"{manifest}: no such file")
 
     checker = ChecksOdooModule(
-        manifest,
+        os.path.realpath(manifest),
         enable,
         disable,
         changed=set(),
@@ -61,11 +64,13 @@ def main(argv):
         autofix=False,
         xml_attributes_order=args["xml_attributes_order"],
     )
+    # the checker works on resolved paths; the module name (used by
+    # xml-redundant-module-name) must still be the addon's, not the checkout's
+    checker.odoo_addon_name = os.path.basename(addon_dir)
     for check in utils.getattr_checks(checker):
         check()
-    lines = [
-        format_error(e, checker.manifest_top_path) for e in sorted(checker.checks_errors)
-    ]
+    top = checker.manifest_top_path
+    lines = [format_error(e, top) for e in sorted(checker.checks_errors)]
 
     po_files = sorted(glob.glob(os.path.join(addon_dir, "i18n", "*.po*")))
     if po_files:
