@@ -126,6 +126,10 @@ class AccountDunningLevel(models.Model):
                     )
                 )
 
+    @api.constrains("days_overdue", "policy_id")
+    def _check_days_unique(self):
+        self.policy_id._check_levels()
+
     @api.constrains("action_letter", "action_email", "action_call")
     def _check_actions(self):
         for level in self:

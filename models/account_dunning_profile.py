@@ -5,28 +5,28 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-# Columns written by the set-based scoring, in the order of the VALUES rows.
-SCORE_COLUMNS = (
-    "customer_since",
-    "revenue_12m",
-    "invoice_count",
-    "on_time_ratio",
-    "avg_days_late",
-    "max_days_late",
-    "broken_plan_count",
-    "open_dispute_count",
-    "overdue_amount",
-    "score_tenure",
-    "score_revenue",
-    "score_punctuality",
-    "score_avg_late",
-    "score_max_late",
-    "score_plans",
-    "score_disputes",
-    "score",
-    "computed_segment_id",
-    "segment_id",
-)
+# Columns written by the set-based scoring, with their SQL types.
+SCORE_COLUMNS = {
+    "customer_since": "date",
+    "revenue_12m": "numeric",
+    "invoice_count": "int4",
+    "on_time_ratio": "float8",
+    "avg_days_late": "float8",
+    "max_days_late": "int4",
+    "broken_plan_count": "int4",
+    "open_dispute_count": "int4",
+    "overdue_amount": "numeric",
+    "score_tenure": "float8",
+    "score_revenue": "float8",
+    "score_punctuality": "float8",
+    "score_avg_late": "float8",
+    "score_max_late": "float8",
+    "score_plans": "float8",
+    "score_disputes": "float8",
+    "score": "float8",
+    "computed_segment_id": "int4",
+    "segment_id": "int4",
+}
 SCORE_BASE = 50.0
 
 
@@ -241,6 +241,7 @@ class AccountDunningProfile(models.Model):
     # ------------------------------------------------------------------
     def _set_override(self, segment, reason, until=False):
         self.ensure_one()
+        until = fields.Date.to_date(until) if until else False
         if not self.env.user.has_group(
             "account_relationship_dunning.group_dunning_manager"
         ):
@@ -378,8 +379,12 @@ class AccountDunningProfile(models.Model):
             )
         self.env.flush_all()
         assignments = SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column))
-            for column in SCORE_COLUMNS
+            SQL(
+                "%s = v.%s::" + sql_type,
+                SQL.identifier(column),
+                SQL.identifier(column),
+            )
+            for column, sql_type in SCORE_COLUMNS.items()
         )
         self.env.cr.execute(
             SQL(

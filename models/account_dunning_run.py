@@ -403,6 +403,8 @@ class AccountDunningRun(models.Model):
             return external[0], external[1], None
         if not policy:
             return "no_policy", None, None
+        if partner.id in context["pending_approval"]:
+            return "approval", None, None
         if invoice["days_overdue"] <= policy.grace_days:
             return "grace", None, None
         levels = self._levels_of(policy, context)
@@ -413,8 +415,6 @@ class AccountDunningRun(models.Model):
             return ("no_escalation" if current else "grace"), None, None
         if invoice["overdue_company"] < target.min_amount:
             return "min_amount", None, None
-        if partner.id in context["pending_approval"]:
-            return "approval", None, None
         if partner.id in context["dunned_today"]:
             return "interval", self.env._("Already dunned today"), None
         last = profile.last_dunning_date if profile else None

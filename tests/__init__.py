@@ -1,1 +1,3 @@
 from . import test_dunning_run
+from . import test_scoring
+from . import test_configuration

@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -90,6 +91,18 @@ class DunningTestCommon(AccountTestInvoicingCommon):
         profile._set_override(cls.segment[code], "Test setup")
         return profile
 
+    @classmethod
+    def _level(cls, segment_code, name, customer_type="all"):
+        """A level of the test company's shipped policy for a segment."""
+        return cls.env["account.dunning.level"].search(
+            [
+                ("policy_id.company_id", "=", cls.company.id),
+                ("policy_id.segment_id", "=", cls.segment[segment_code].id),
+                ("policy_id.customer_type", "=", customer_type),
+                ("name", "=", name),
+            ]
+        )
+
     def _run(self, on_date, simulation=False):
         if isinstance(on_date, str):
             on_date = fields.Date.to_date(on_date)
@@ -98,3 +111,13 @@ class DunningTestCommon(AccountTestInvoicingCommon):
     @staticmethod
     def _date(value):
         return date.fromisoformat(value)
+
+    def _dunning_user(self, login="dunning_user", manager=False):
+        group = "group_dunning_manager" if manager else "group_dunning_user"
+        return new_test_user(
+            self.env,
+            login=login,
+            groups=f"account_relationship_dunning.{group},base.group_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )

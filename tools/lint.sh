@@ -7,9 +7,19 @@
 #      through tools/oca_checks.py
 #   4. tools/check_xml.py: well-formed XML, no pre-Odoo-18 view constructs
 # Runs every step, then exits 1 if any reported a finding; "lint: OK" if clean.
+#
+#   tools/lint.sh --fix   first applies the automatic fixes (ruff check --fix,
+#                         ruff format, OCA XML autofixes), then checks
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "$0")/common.sh"
+
+FIX=0
+case "${1:-}" in
+"") ;;
+--fix) FIX=1 ;;
+*) die "unknown argument: $1" "usage: tools/lint.sh [--fix]" ;;
+esac
 
 cd "$REPO"
 ensure_addon_link
@@ -43,9 +53,16 @@ pylint_odoo() {
 oca_checks() {
     # tools/oca_checks.py: the stock oca-checks-odoo-module skips an addon
     # that is the repository root (see the script's docstring)
-    py "$REPO/tools/oca_checks.py" --config "$REPO/.oca_hooks.cfg" \
+    py "$REPO/tools/oca_checks.py" --config "$REPO/.oca_hooks.cfg" "$@" \
         "$ADDONS_LINK_DIR/$ADDON"
 }
+
+if [ "$FIX" = 1 ]; then
+    step "applying automatic fixes"
+    py -m ruff check --no-cache --quiet --fix --exit-zero .
+    py -m ruff format --no-cache --quiet .
+    oca_checks --fix >/dev/null || true
+fi
 
 run_step "ruff check" py -m ruff check --no-cache --quiet .
 run_step "ruff format --check" py -m ruff format --no-cache --check --quiet .

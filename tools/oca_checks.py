@@ -2,7 +2,7 @@
 """Run OCA's odoo-pre-commit-hooks checks (oca-checks-odoo-module and
 oca-checks-po) on this addon.
 
-Usage: tools/oca_checks.py ADDON_DIR [--config FILE] [--disable ...]
+Usage: tools/oca_checks.py ADDON_DIR [--config FILE] [--disable ...] [--fix]
 
 The stock `oca-checks-odoo-module` command cannot be used as is here: it looks
 for __manifest__.py only *below* the git top level, so an addon that IS the
@@ -61,7 +61,7 @@ def main(argv):
         disable,
         changed=set(),
         verbose=True,
-        autofix=False,
+        autofix=args["autofix"],
         xml_attributes_order=args["xml_attributes_order"],
     )
     # the checker works on resolved paths; the module name (used by
@@ -75,7 +75,12 @@ def main(argv):
     po_files = sorted(glob.glob(os.path.join(addon_dir, "i18n", "*.po*")))
     if po_files:
         errors = checks_odoo_module_po.run(
-            po_files, enable, disable, no_verbose=True, no_exit=True
+            po_files,
+            enable,
+            disable,
+            no_verbose=True,
+            no_exit=True,
+            autofix=args["autofix"],
         )
         top = utils.top_path(os.path.join(addon_dir, "i18n"))
         lines += [format_error(e, top) for e in errors]
