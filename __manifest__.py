@@ -25,7 +25,9 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "wizard/account_dunning_segment_override_views.xml",
+        "views/account_dunning_base_rate_views.xml",
         "views/account_relationship_dunning_menus.xml",
+        "data/account_dunning_base_rate_data.xml",
     ],
     "demo": [
         "demo/account_dunning_demo.xml",
