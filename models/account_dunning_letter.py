@@ -1,5 +1,9 @@
-from odoo import api, fields, models
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 LETTER_STATES = [
     ("draft", "Draft"),
@@ -8,6 +12,18 @@ LETTER_STATES = [
     ("done", "Done"),
     ("cancel", "Cancelled"),
 ]
+# Flat compensation of § 288 (5) BGB: amount and ISO code of its currency.
+COMPENSATION_AMOUNT = 40.0
+COMPENSATION_CURRENCY = "EUR"
+# Written by the claims computation, frozen once the letter is sent.
+CLAIM_LETTER_FIELDS = {
+    "fee_amount",
+    "letter_compensation_amount",
+    "interest_waived",
+    "compensation_waived",
+    "fees_waived",
+    "is_first_letter",
+}
 CHANNELS = [
     ("email", "E-mail"),
     ("post", "Post"),
@@ -103,8 +119,59 @@ class AccountDunningLetter(models.Model):
         help="Flat compensation claimed once for the whole letter (policy "
         "setting), instead of per invoice.",
     )
+    interest_waived = fields.Boolean(
+        readonly=True,
+        help="The policy waives interest: it is shown but not claimed.",
+    )
+    compensation_waived = fields.Boolean(
+        readonly=True,
+        help="The policy waives the flat compensation: it is shown but not claimed.",
+    )
+    fees_waived = fields.Boolean(
+        string="Fee Waived",
+        readonly=True,
+        help="The policy waives dunning fees: the fee is shown but not claimed.",
+    )
+    amount_waived = fields.Monetary(
+        string="Waived",
+        compute="_compute_amounts",
+        store=True,
+        help="Interest, compensation and fees shown on the letter but not claimed.",
+    )
+    amount_charges = fields.Monetary(
+        string="Charges",
+        compute="_compute_amounts",
+        store=True,
+        help="Interest, compensation and fees claimed (without waived amounts).",
+    )
     amount_total_due = fields.Monetary(
         string="Total Due", compute="_compute_amounts", store=True
+    )
+    is_first_letter = fields.Boolean(
+        string="First Letter of the Claim",
+        readonly=True,
+        help="None of the invoices was in a letter sent before: this letter puts "
+        "the customer in default, so it carries no dunning fee.",
+    )
+    claims_frozen = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The letter was sent: its interest, compensation and fees are final.",
+    )
+    claims_error = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Why interest could not be computed; the letter cannot be sent "
+        "before its claims are recomputed.",
+    )
+    charge_move_id = fields.Many2one(
+        "account.move",
+        string="Charges Invoice",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="Customer invoice of the interest, compensation and fees claimed "
+        "by this letter.",
     )
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     approved_date = fields.Datetime(readonly=True, copy=False)
@@ -134,31 +201,49 @@ class AccountDunningLetter(models.Model):
         "line_ids.compensation_amount",
         "fee_amount",
         "letter_compensation_amount",
+        "interest_waived",
+        "compensation_waived",
+        "fees_waived",
     )
     def _compute_amounts(self):
         for letter in self:
             lines = letter.line_ids
+            currency = letter.currency_id
             letter.invoice_count = len(lines)
-            letter.amount_residual = sum(lines.mapped("amount_residual"))
-            letter.amount_interest = sum(lines.mapped("interest_amount"))
-            letter.amount_compensation = (
+            letter.amount_residual = currency.round(
+                sum(lines.mapped("amount_residual"))
+            )
+            letter.amount_interest = currency.round(
+                sum(lines.mapped("interest_amount"))
+            )
+            letter.amount_compensation = currency.round(
                 sum(lines.mapped("compensation_amount"))
                 + letter.letter_compensation_amount
             )
-            letter.amount_total_due = letter.currency_id.round(
-                letter.amount_residual
-                + letter.amount_interest
+            waived = (
+                (letter.amount_interest if letter.interest_waived else 0.0)
+                + (letter.amount_compensation if letter.compensation_waived else 0.0)
+                + (letter.fee_amount if letter.fees_waived else 0.0)
+            )
+            letter.amount_waived = currency.round(waived)
+            letter.amount_charges = currency.round(
+                letter.amount_interest
                 + letter.amount_compensation
                 + letter.fee_amount
+                - waived
+            )
+            letter.amount_total_due = currency.round(
+                letter.amount_residual + letter.amount_charges
             )
 
     def _get_interest_breakdown(self):
         """Per line, the interest periods behind ``interest_amount``.
 
-        Returns ``{line_id: [{"date_from", "date_to", "days", "rate",
-        "principal", "amount"}, ...]}`` for letters and the UI to show.
+        Returns ``{line_id: [{"date_from", "date_to", "days", "base_rate",
+        "rate", "principal", "amount"}, ...]}`` (amounts in the letter
+        currency, frozen with the letter) for letters and the UI to show.
         """
-        return {line.id: [] for line in self.line_ids}
+        return {line.id: line._get_interest_segments() for line in self.line_ids}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -174,6 +259,18 @@ class AccountDunningLetter(models.Model):
                     or "/"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        if CLAIM_LETTER_FIELDS.intersection(vals) and any(
+            letter.claims_frozen for letter in self
+        ):
+            raise UserError(
+                self.env._(
+                    "The interest, compensation and fees of a sent dunning letter "
+                    "cannot be changed."
+                )
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):
@@ -242,7 +339,9 @@ class AccountDunningLetter(models.Model):
 
     def _on_done(self):
         """Called once letters are sent (state done): freeze amounts, post
-        charges, archive documents. Extended by the claims and letters code."""
+        charges, archive documents. Extended by the claims and letters code.
+        Safe to call more than once."""
+        self._freeze_claims()
         return True
 
     def action_view_invoices(self):
@@ -253,3 +352,422 @@ class AccountDunningLetter(models.Model):
         action["domain"] = [("id", "in", self.line_ids.move_id.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
         return action
+
+    def action_compute_claims(self):
+        """Recompute interest, compensation and fees of unsent letters (e.g.
+        after a payment or a base-rate correction)."""
+        frozen = self.filtered("claims_frozen")
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "Letter %(name)s was sent: its claims are final.",
+                    name=frozen[0].name,
+                )
+            )
+        self._compute_claims()
+        return True
+
+    def action_view_charge_move(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action.update(
+            {"view_mode": "form", "views": [(False, "form")]},
+            res_id=self.charge_move_id.id,
+        )
+        return action
+
+    # ------------------------------------------------------------------
+    # Claims: interest, flat compensation, fees
+    # ------------------------------------------------------------------
+    def _compute_claims(self):
+        """Compute and store the claims of unsent letters, set-based."""
+        letters = self.filtered(
+            lambda letter: not letter.claims_frozen and letter.state != "cancel"
+        )
+        if not letters:
+            return True
+        line_vals, letter_vals = letters._prepare_claims_values()
+        for line, vals in line_vals.items():
+            line.write(vals)
+        for letter, vals in letter_vals.items():
+            letter.write(vals)
+        return True
+
+    def _prepare_claims_values(self):
+        """``({line: vals}, {letter: vals})`` of the claims of ``self``."""
+        first_letters = self.line_ids.move_id._get_dunning_first_letter_dates()
+        interest = self._get_claims_interest(first_letters)
+        line_vals = {}
+        letter_vals = {}
+        for letter in self:
+            policy = letter.policy_id
+            is_first = letter._is_first_letter(first_letters)
+            compensation_lines = letter._get_compensation_lines(first_letters)
+            unit = letter._get_compensation_amount() if compensation_lines else 0.0
+            per_letter = policy.compensation_mode == "letter"
+            for line in letter.line_ids:
+                result = interest.get(line)
+                segments = result["segments"] if result else []
+                line_vals[line] = {
+                    "interest_amount": result["amount"] if result else 0.0,
+                    "interest_date_from": (
+                        segments[0]["date_from"] if segments else False
+                    ),
+                    "interest_date_to": segments[-1]["date_to"] if segments else False,
+                    "interest_points": result["points"] if result else 0.0,
+                    "interest_segments": [
+                        dict(
+                            segment,
+                            date_from=fields.Date.to_string(segment["date_from"]),
+                            date_to=fields.Date.to_string(segment["date_to"]),
+                        )
+                        for segment in segments
+                    ],
+                    "compensation_amount": (
+                        unit if line in compensation_lines and not per_letter else 0.0
+                    ),
+                }
+            letter_vals[letter] = {
+                "is_first_letter": is_first,
+                "fee_amount": 0.0 if is_first else letter._get_fee_amount(),
+                "letter_compensation_amount": unit if per_letter else 0.0,
+                "interest_waived": policy.waive_interest,
+                "compensation_waived": policy.waive_compensation,
+                "fees_waived": policy.waive_fees,
+                "claims_error": False,
+            }
+        return line_vals, letter_vals
+
+    def _get_claims_interest(self, first_letters):
+        """``{line: interest result}`` in the letter currency, for the lines of
+        letters whose level claims interest. Interest already invoiced is not
+        claimed again: it starts the day after the invoiced period."""
+        groups = defaultdict(lambda: self.env["account.move"])
+        line_keys = {}
+        for letter in self.filtered(lambda letter: letter.level_id.apply_interest):
+            mode = letter.policy_id.interest_start or "due"
+            for line in letter.line_ids:
+                move = line.move_id
+                if move.dunning_charge_letter_id:
+                    continue
+                charged = move.dunning_interest_charged_until
+                date_from = charged + timedelta(days=1) if charged else None
+                key = (letter.date, date_from, mode)
+                groups[key] |= move
+                line_keys[line] = key
+        results = {}
+        for (date_to, date_from, mode), moves in groups.items():
+            for move_id, result in moves._get_dunning_interest(
+                date_to, date_from=date_from, interest_start=mode
+            ).items():
+                results[(date_to, date_from, mode, move_id)] = result
+        return {
+            line: line.letter_id._convert_interest(
+                results[(*key, line.move_id.id)], line.move_id
+            )
+            for line, key in line_keys.items()
+        }
+
+    def _convert_interest(self, result, move):
+        """The interest ``result`` of ``move`` in the letter currency."""
+        self.ensure_one()
+        if move.currency_id == self.currency_id:
+            return result
+        segments = [
+            dict(
+                segment,
+                principal=move.currency_id._convert(
+                    segment["principal"], self.currency_id, self.company_id, self.date
+                ),
+                amount=move.currency_id._convert(
+                    segment["amount"], self.currency_id, self.company_id, self.date
+                ),
+            )
+            for segment in result["segments"]
+        ]
+        return dict(
+            result,
+            segments=segments,
+            amount=self.currency_id.round(sum(s["amount"] for s in segments)),
+        )
+
+    def _is_first_letter(self, first_letters):
+        """Whether none of the letter's invoices was in a letter sent before:
+        this letter puts the customer in default and carries no fee."""
+        self.ensure_one()
+        return not any(
+            first_letters.get(move.id) and first_letters[move.id] < self.date
+            for move in self.line_ids.move_id
+        )
+
+    def _is_line_in_default(self, line, first_letters):
+        """The customer is in default for ``line`` on the letter date: after
+        the due date, or (policy) after the first letter sent for it."""
+        self.ensure_one()
+        if self.policy_id.interest_start == "letter":
+            first = first_letters.get(line.move_id.id)
+            return bool(first and first < self.date)
+        return bool(line.date_due and line.date_due < self.date)
+
+    def _get_compensation_lines(self, first_letters):
+        """Lines owing the flat compensation (§ 288 (5) BGB): business
+        customer in default, level claiming it, not already invoiced."""
+        self.ensure_one()
+        if (
+            not self.level_id.apply_compensation
+            or self.partner_id._is_dunning_consumer()
+        ):
+            return self.env["account.dunning.letter.line"]
+        return self.line_ids.filtered(
+            lambda line: (
+                not line.move_id.dunning_charge_letter_id
+                and not line.move_id.dunning_compensation_charged
+                and self._is_line_in_default(line, first_letters)
+            )
+        )
+
+    def _get_compensation_amount(self):
+        """EUR 40 in the letter currency, converted on the letter date."""
+        self.ensure_one()
+        euro = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", COMPENSATION_CURRENCY)], limit=1)
+        )
+        return euro._convert(
+            COMPENSATION_AMOUNT, self.currency_id, self.company_id, self.date
+        )
+
+    def _get_fee_amount(self):
+        """The level's fee (company currency) in the letter currency."""
+        self.ensure_one()
+        fee = self.level_id.fee_amount
+        if not fee:
+            return 0.0
+        return self.company_id.currency_id._convert(
+            fee, self.currency_id, self.company_id, self.date
+        )
+
+    # ------------------------------------------------------------------
+    # Freezing and invoicing the claims of sent letters
+    # ------------------------------------------------------------------
+    def _freeze_claims(self):
+        """Make the claims of sent letters final and, when the policy says
+        so, invoice them. Idempotent: frozen letters are left alone."""
+        letters = self.filtered(
+            lambda letter: letter.state == "done" and not letter.claims_frozen
+        )
+        if not letters:
+            return True
+        for letter in letters.filtered("claims_error"):
+            raise UserError(
+                self.env._(
+                    "The interest of letter %(name)s could not be computed: "
+                    "%(error)s Recompute its claims before sending it.",
+                    name=letter.name,
+                    error=letter.claims_error,
+                )
+            )
+        to_charge = letters.filtered(
+            lambda letter: (
+                letter.policy_id.charge_invoice
+                and not letter.charge_move_id
+                and not letter.currency_id.is_zero(letter.amount_charges)
+            )
+        )
+        to_charge._check_not_charged_yet()
+        to_charge._create_charge_moves()
+        letters.write({"claims_frozen": True})
+        return True
+
+    def _check_not_charged_yet(self):
+        """Refuse to invoice interest days or a compensation twice (e.g. two
+        unsent letters for the same invoice)."""
+        for letter in self:
+            for line in letter.line_ids:
+                move = line.move_id
+                charged = move.dunning_interest_charged_until
+                if (
+                    not letter.interest_waived
+                    and line.interest_amount
+                    and charged
+                    and line.interest_date_from <= charged
+                ):
+                    raise UserError(
+                        self.env._(
+                            "Letter %(letter)s claims interest on %(invoice)s from "
+                            "%(date)s, but the interest up to %(charged)s was "
+                            "already invoiced. Recompute the letter's claims "
+                            "before sending it.",
+                            letter=letter.name,
+                            invoice=move.name,
+                            date=format_date(self.env, line.interest_date_from),
+                            charged=format_date(self.env, charged),
+                        )
+                    )
+                if (
+                    not letter.compensation_waived
+                    and line.compensation_amount
+                    and move.dunning_compensation_charged
+                ):
+                    raise UserError(
+                        self.env._(
+                            "The flat compensation for %(invoice)s was already "
+                            "invoiced. Recompute the claims of letter %(letter)s "
+                            "before sending it.",
+                            letter=letter.name,
+                            invoice=move.name,
+                        )
+                    )
+
+    def _create_charge_moves(self):
+        """Post one customer invoice per letter with its claimed charges and
+        record on the invoices what was charged."""
+        if not self:
+            return self.env["account.move"]
+        moves = self.env["account.move"].create(
+            [letter._prepare_charge_move_vals() for letter in self]
+        )
+        moves.action_post()
+        charged_until = defaultdict(lambda: self.env["account.move"])
+        compensated = self.env["account.move"]
+        for letter, move in zip(self, moves, strict=True):
+            letter.charge_move_id = move
+            if not letter.interest_waived:
+                for line in letter.line_ids.filtered("interest_amount"):
+                    invoice = line.move_id
+                    until = max(
+                        filter(
+                            None,
+                            [
+                                line.interest_date_to,
+                                invoice.dunning_interest_charged_until,
+                            ],
+                        )
+                    )
+                    charged_until[until] |= invoice
+            if not letter.compensation_waived:
+                if letter.letter_compensation_amount:
+                    compensated |= letter.line_ids.move_id.filtered(
+                        lambda invoice: not invoice.dunning_charge_letter_id
+                    )
+                compensated |= letter.line_ids.filtered("compensation_amount").move_id
+        for until, invoices in charged_until.items():
+            invoices.write({"dunning_interest_charged_until": until})
+        compensated.write({"dunning_compensation_charged": True})
+        return moves
+
+    def _get_charge_journal(self):
+        self.ensure_one()
+        journal = self.policy_id.charge_journal_id or self.env[
+            "account.journal"
+        ].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no sales journal for the charges of "
+                    "dunning letter %(letter)s.",
+                    company=self.company_id.name,
+                    letter=self.name,
+                )
+            )
+        return journal
+
+    def _prepare_charge_move_vals(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return {
+            "move_type": "out_invoice",
+            "company_id": self.company_id.id,
+            "partner_id": self.partner_id.id,
+            "journal_id": self._get_charge_journal().id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": today,
+            "invoice_payment_term_id": False,
+            "invoice_date_due": max(self.payment_deadline or today, today),
+            "invoice_origin": self.name,
+            "dunning_charge_letter_id": self.id,
+            "invoice_line_ids": [
+                Command.create(vals) for vals in self._prepare_charge_line_vals()
+            ],
+        }
+
+    def _prepare_charge_line_vals(self):
+        """Invoice lines of the claimed (not waived) charges, labelled in the
+        customer's language. Default interest, compensation and dunning fees
+        are damages, not consideration for a supply: no taxes."""
+        self.ensure_one()
+        env = self.with_context(lang=self.partner_id.lang).env
+        policy = self.policy_id
+        currency = self.currency_id
+        vals_list = []
+
+        def charge(name, amount, product, account):
+            vals = {
+                "name": name,
+                "quantity": 1.0,
+                "price_unit": amount,
+                "tax_ids": [Command.clear()],
+            }
+            if product:
+                vals["product_id"] = product.id
+            if account:
+                vals["account_id"] = account.id
+            vals_list.append(vals)
+
+        if not self.interest_waived:
+            for line in self.line_ids:
+                if currency.is_zero(line.interest_amount):
+                    continue
+                charge(
+                    env._(
+                        "Default interest on %(invoice)s from %(date_from)s to "
+                        "%(date_to)s (%(points)s points above the base rate)",
+                        invoice=line.move_name,
+                        date_from=format_date(env, line.interest_date_from),
+                        date_to=format_date(env, line.interest_date_to),
+                        points=f"{line.interest_points:g}",
+                    ),
+                    line.interest_amount,
+                    policy.interest_product_id,
+                    policy.interest_account_id,
+                )
+        if not self.compensation_waived:
+            for line in self.line_ids:
+                if currency.is_zero(line.compensation_amount):
+                    continue
+                charge(
+                    env._(
+                        "Flat compensation (§ 288 (5) BGB) for %(invoice)s",
+                        invoice=line.move_name,
+                    ),
+                    line.compensation_amount,
+                    policy.fee_product_id,
+                    policy.fee_account_id,
+                )
+            if not currency.is_zero(self.letter_compensation_amount):
+                charge(
+                    env._(
+                        "Flat compensation (§ 288 (5) BGB), dunning letter %(letter)s",
+                        letter=self.name,
+                    ),
+                    self.letter_compensation_amount,
+                    policy.fee_product_id,
+                    policy.fee_account_id,
+                )
+        if not self.fees_waived and not currency.is_zero(self.fee_amount):
+            charge(
+                env._("Dunning fee, letter %(letter)s", letter=self.name),
+                self.fee_amount,
+                policy.fee_product_id,
+                policy.fee_account_id,
+            )
+        return vals_list

@@ -1,5 +1,18 @@
-from odoo import fields, models
-from odoo.tools import SQL
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date, formatLang
+
+# Written by the claims computation, frozen once the letter is sent.
+CLAIM_LINE_FIELDS = {
+    "interest_amount",
+    "interest_date_from",
+    "interest_date_to",
+    "interest_points",
+    "interest_segments",
+    "compensation_amount",
+}
 
 
 class AccountDunningLetterLine(models.Model):
@@ -40,6 +53,24 @@ class AccountDunningLetterLine(models.Model):
     compensation_amount = fields.Monetary(
         string="Compensation", help="Flat B2B compensation claimed for this invoice."
     )
+    interest_date_from = fields.Date(
+        string="Interest From", help="First day of the interest claimed."
+    )
+    interest_date_to = fields.Date(
+        string="Interest To", help="Last day of the interest claimed."
+    )
+    interest_points = fields.Float(
+        string="Points above Base Rate",
+        digits=(16, 2),
+        help="9 points between businesses, 5 when a consumer is involved.",
+    )
+    interest_segments = fields.Json(
+        help="The periods behind the interest amount (see "
+        "_get_interest_segments), frozen with the letter.",
+    )
+    interest_breakdown = fields.Html(
+        compute="_compute_interest_breakdown", sanitize=False
+    )
     days_overdue = fields.Integer()
     level_id = fields.Many2one(
         "account.dunning.level",
@@ -52,6 +83,74 @@ class AccountDunningLetterLine(models.Model):
     )
     previous_level_id = fields.Many2one("account.dunning.level")
     previous_last_date = fields.Date()
+
+    @api.depends("interest_segments", "currency_id")
+    def _compute_interest_breakdown(self):
+        for line in self:
+            segments = line._get_interest_segments()
+            if not segments:
+                line.interest_breakdown = False
+                continue
+            rows = Markup("").join(
+                Markup(
+                    "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end'>%s</td></tr>"
+                )
+                % (
+                    format_date(self.env, segment["date_from"]),
+                    format_date(self.env, segment["date_to"]),
+                    segment["days"],
+                    formatLang(self.env, segment["rate"], digits=2),
+                    formatLang(
+                        self.env, segment["principal"], currency_obj=line.currency_id
+                    ),
+                    formatLang(
+                        self.env, segment["amount"], currency_obj=line.currency_id
+                    ),
+                )
+                for segment in segments
+            )
+            header = Markup(
+                "<thead><tr><th>%s</th><th>%s</th><th class='text-end'>%s</th>"
+                "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
+                "<th class='text-end'>%s</th></tr></thead>"
+            ) % (
+                self.env._("From"),
+                self.env._("To"),
+                self.env._("Days"),
+                self.env._("Rate (%)"),
+                self.env._("Principal"),
+                self.env._("Interest"),
+            )
+            line.interest_breakdown = Markup(
+                "<table class='table table-sm'>%s<tbody>%s</tbody></table>"
+            ) % (header, rows)
+
+    def write(self, vals):
+        if CLAIM_LINE_FIELDS.intersection(vals) and any(
+            line.letter_id.claims_frozen for line in self
+        ):
+            raise UserError(
+                self.env._(
+                    "The interest and compensation of a sent dunning letter "
+                    "cannot be changed."
+                )
+            )
+        return super().write(vals)
+
+    def _get_interest_segments(self):
+        """The stored interest periods with real dates: ``[{"date_from",
+        "date_to", "days", "base_rate", "rate", "principal", "amount"}]``."""
+        self.ensure_one()
+        return [
+            dict(
+                segment,
+                date_from=fields.Date.to_date(segment["date_from"]),
+                date_to=fields.Date.to_date(segment["date_to"]),
+            )
+            for segment in self.interest_segments or []
+        ]
 
     def _apply_invoice_levels(self):
         """Write level and date on the invoices (one query per level)."""

@@ -58,6 +58,72 @@ class AccountDunningPolicy(models.Model):
         help="Whether the flat B2B compensation is claimed for every overdue "
         "invoice or once per letter.",
     )
+    interest_start = fields.Selection(
+        [
+            ("due", "Day after the due date"),
+            ("letter", "Day after the first dunning letter"),
+        ],
+        string="Interest From",
+        default="due",
+        required=True,
+        tracking=True,
+        help="A calendar due date puts the customer in default without a "
+        "reminder (§ 286 (2) BGB); choose the first dunning letter to claim "
+        "interest only from the day after the first letter that was sent.",
+    )
+    waive_interest = fields.Boolean(
+        tracking=True,
+        help="Interest is computed and shown on the letters but not claimed.",
+    )
+    waive_compensation = fields.Boolean(
+        tracking=True,
+        help="The flat compensation is computed and shown on the letters but "
+        "not claimed.",
+    )
+    waive_fees = fields.Boolean(
+        tracking=True,
+        help="Dunning fees are computed and shown on the letters but not claimed.",
+    )
+    charge_invoice = fields.Boolean(
+        string="Invoice Charges",
+        tracking=True,
+        help="When a letter is sent, its interest, compensation and fees (except "
+        "waived ones) are posted as a customer invoice, collected like any "
+        "invoice. Interest is never invoiced twice for the same days.",
+    )
+    charge_journal_id = fields.Many2one(
+        "account.journal",
+        string="Charges Journal",
+        check_company=True,
+        domain="[('type', '=', 'sale')]",
+        help="Sales journal of the charges invoices; the first sales journal "
+        "of the company when empty.",
+    )
+    interest_product_id = fields.Many2one(
+        "product.product",
+        check_company=True,
+        help="Optional product of the interest lines (its income account is "
+        "used unless an account is set below).",
+    )
+    interest_account_id = fields.Many2one(
+        "account.account",
+        string="Interest Income Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        string="Fees Product",
+        check_company=True,
+        help="Optional product of the dunning fee and flat compensation lines.",
+    )
+    fee_account_id = fields.Many2one(
+        "account.account",
+        string="Fees Income Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Account of the dunning fee and flat compensation lines.",
+    )
     level_ids = fields.One2many(
         "account.dunning.level", "policy_id", string="Levels", copy=True
     )

@@ -521,10 +521,31 @@ class AccountDunningRun(models.Model):
                 letter = by_partner.get(decision["partner_id"])
                 if letter and decision["decision"] != "skip":
                     decision["letter_id"] = letter.id
+        self._compute_letter_claims(letters)
         letters.line_ids._apply_invoice_levels()
         self._update_profiles_last_date(letters)
         self._schedule_calls(letters)
         return letters
+
+    def _compute_letter_claims(self, letters):
+        """Interest, flat compensation and fees of the new letters, computed
+        for all of them at once. A letter whose interest cannot be computed
+        (e.g. a base rate is missing) keeps no claims and records why: it
+        cannot be sent before its claims are recomputed; the others go on."""
+        try:
+            letters._compute_claims()
+        except UserError:
+            for letter in letters:
+                try:
+                    letter._compute_claims()
+                except UserError as error:
+                    letter.write({"claims_error": str(error)})
+                    letter.message_post(
+                        body=self.env._(
+                            "Claims could not be computed: %(error)s",
+                            error=str(error),
+                        )
+                    )
 
     def _mark_failed(self, decisions, reason, note):
         for decision in decisions:
