@@ -5,8 +5,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
-BASE_RATE_MENU = "Accounting > Configuration > Dunning > Base Rates"
-
 
 class AccountDunningBaseRate(models.Model):
     """The statutory base rate (§ 247 BGB) and the date from which it applies.
@@ -110,41 +108,36 @@ class AccountDunningBaseRate(models.Model):
     @api.model
     def _get_rate_table(self):
         """``[(date_from, rate), ...]`` sorted by date, read once per call."""
-        rows = self.sudo().search_fetch([], ["date_from", "rate"], order="date_from")
         # sudo: the table is public reference data that every user who computes
         # interest must read, whatever his access rights on the configuration.
+        rows = self.sudo().search_fetch([], ["date_from", "rate"], order="date_from")
         return [(row.date_from, row.rate) for row in rows]
 
     @api.model
     def _get_rate_at(self, table, day, move=None):
         """Base rate valid on ``day`` from ``table`` (see ``_get_rate_table``)."""
         position = bisect.bisect_right([row[0] for row in table], day)
-        if not position:
-            if not table:
-                raise UserError(
-                    self.env._(
-                        "No statutory base rate is defined. A dunning manager must "
-                        "enter the base rates under %(menu)s before interest can be "
-                        "computed.",
-                        menu=BASE_RATE_MENU,
-                    )
-                )
+        if position:
+            return table[position - 1][1]
+        if not table:
             raise UserError(
                 self.env._(
-                    "No statutory base rate is defined for %(date)s%(invoice)s: the "
-                    "earliest base rate in the table is valid from %(first)s. A "
-                    "dunning manager can add the missing rate under %(menu)s.",
-                    date=format_date(self.env, day),
-                    invoice=(
-                        self.env._(" (interest on %(invoice)s)", invoice=move.name)
-                        if move
-                        else ""
-                    ),
-                    first=format_date(self.env, table[0][0]),
-                    menu=BASE_RATE_MENU,
+                    "No statutory base rate is defined. A dunning manager must "
+                    "enter the base rates under Accounting > Configuration > "
+                    "Dunning > Base Rates before interest can be computed."
                 )
             )
-        return table[position - 1][1]
+        raise UserError(
+            self.env._(
+                "No statutory base rate is defined for %(date)s (interest on "
+                "%(invoice)s): the earliest base rate in the table is valid from "
+                "%(first)s. A dunning manager can add the missing rate under "
+                "Accounting > Configuration > Dunning > Base Rates.",
+                date=format_date(self.env, day),
+                invoice=move.name if move else "-",
+                first=format_date(self.env, table[0][0]),
+            )
+        )
 
     @api.model
     def _get_period_boundaries(self, table, date_from, date_to):

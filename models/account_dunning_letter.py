@@ -383,6 +383,7 @@ class AccountDunningLetter(models.Model):
     # ------------------------------------------------------------------
     def _compute_claims(self):
         """Compute and store the claims of unsent letters, set-based."""
+        self.fetch(["claims_frozen", "state"])
         letters = self.filtered(
             lambda letter: not letter.claims_frozen and letter.state != "cancel"
         )
@@ -391,8 +392,12 @@ class AccountDunningLetter(models.Model):
         line_vals, letter_vals = letters._prepare_claims_values()
         for line, vals in line_vals.items():
             line.write(vals)
+        # Most letters share their values: one write per distinct set.
+        groups = defaultdict(lambda: self.browse())
         for letter, vals in letter_vals.items():
-            letter.write(vals)
+            groups[tuple(sorted(vals.items()))] |= letter
+        for vals, group in groups.items():
+            group.write(dict(vals))
         return True
 
     def _prepare_claims_values(self):
@@ -401,11 +406,24 @@ class AccountDunningLetter(models.Model):
         interest = self._get_claims_interest(first_letters)
         line_vals = {}
         letter_vals = {}
+        units = {}
+        fees = {}
         for letter in self:
             policy = letter.policy_id
             is_first = letter._is_first_letter(first_letters)
             compensation_lines = letter._get_compensation_lines(first_letters)
-            unit = letter._get_compensation_amount() if compensation_lines else 0.0
+            unit = 0.0
+            if compensation_lines:
+                key = (letter.currency_id, letter.company_id, letter.date)
+                if key not in units:
+                    units[key] = letter._get_compensation_amount()
+                unit = units[key]
+            fee = 0.0
+            if not is_first:
+                key = (letter.level_id, letter.currency_id, letter.date)
+                if key not in fees:
+                    fees[key] = letter._get_fee_amount()
+                fee = fees[key]
             per_letter = policy.compensation_mode == "letter"
             for line in letter.line_ids:
                 result = interest.get(line)
@@ -431,7 +449,7 @@ class AccountDunningLetter(models.Model):
                 }
             letter_vals[letter] = {
                 "is_first_letter": is_first,
-                "fee_amount": 0.0 if is_first else letter._get_fee_amount(),
+                "fee_amount": fee,
                 "letter_compensation_amount": unit if per_letter else 0.0,
                 "interest_waived": policy.waive_interest,
                 "compensation_waived": policy.waive_compensation,
@@ -584,11 +602,13 @@ class AccountDunningLetter(models.Model):
 
     def _check_not_charged_yet(self):
         """Refuse to invoice interest days or a compensation twice (e.g. two
-        unsent letters for the same invoice)."""
-        for letter in self:
+        unsent letters for the same invoice, also within ``self``)."""
+        charged_until = {}
+        compensated = set()
+        for letter in self.sorted("date"):
             for line in letter.line_ids:
                 move = line.move_id
-                charged = move.dunning_interest_charged_until
+                charged = charged_until.get(move, move.dunning_interest_charged_until)
                 if (
                     not letter.interest_waived
                     and line.interest_amount
@@ -610,7 +630,7 @@ class AccountDunningLetter(models.Model):
                 if (
                     not letter.compensation_waived
                     and line.compensation_amount
-                    and move.dunning_compensation_charged
+                    and (move.dunning_compensation_charged or move in compensated)
                 ):
                     raise UserError(
                         self.env._(
@@ -621,40 +641,53 @@ class AccountDunningLetter(models.Model):
                             invoice=move.name,
                         )
                     )
+                if not letter.interest_waived and line.interest_amount:
+                    charged_until[move] = line.interest_date_to
+                if not letter.compensation_waived and line.compensation_amount:
+                    compensated.add(move)
 
     def _create_charge_moves(self):
         """Post one customer invoice per letter with its claimed charges and
         record on the invoices what was charged."""
-        if not self:
-            return self.env["account.move"]
-        moves = self.env["account.move"].create(
-            [letter._prepare_charge_move_vals() for letter in self]
-        )
+        moves = self.env["account.move"]
+        letters = self.browse()
+        for company, company_letters in self.grouped("company_id").items():
+            moves |= (
+                self.env["account.move"]
+                .with_company(company)
+                .create(
+                    [letter._prepare_charge_move_vals() for letter in company_letters]
+                )
+            )
+            letters |= company_letters
         moves.action_post()
-        charged_until = defaultdict(lambda: self.env["account.move"])
+        charged_until = {}
         compensated = self.env["account.move"]
-        for letter, move in zip(self, moves, strict=True):
+        for letter, move in zip(letters, moves, strict=True):
             letter.charge_move_id = move
             if not letter.interest_waived:
                 for line in letter.line_ids.filtered("interest_amount"):
                     invoice = line.move_id
-                    until = max(
+                    charged_until[invoice] = max(
                         filter(
                             None,
                             [
                                 line.interest_date_to,
+                                charged_until.get(invoice),
                                 invoice.dunning_interest_charged_until,
                             ],
                         )
                     )
-                    charged_until[until] |= invoice
             if not letter.compensation_waived:
                 if letter.letter_compensation_amount:
                     compensated |= letter.line_ids.move_id.filtered(
                         lambda invoice: not invoice.dunning_charge_letter_id
                     )
                 compensated |= letter.line_ids.filtered("compensation_amount").move_id
-        for until, invoices in charged_until.items():
+        by_date = defaultdict(lambda: self.env["account.move"])
+        for invoice, until in charged_until.items():
+            by_date[until] |= invoice
+        for until, invoices in by_date.items():
             invoices.write({"dunning_interest_charged_until": until})
         compensated.write({"dunning_compensation_charged": True})
         return moves

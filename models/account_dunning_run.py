@@ -546,6 +546,10 @@ class AccountDunningRun(models.Model):
                             error=str(error),
                         )
                     )
+        # Phone calls are created done: their claims are final at once.
+        letters.filtered(
+            lambda letter: letter.state == "done" and not letter.claims_error
+        )._freeze_claims()
 
     def _mark_failed(self, decisions, reason, note):
         for decision in decisions:

@@ -443,6 +443,37 @@ class TestClaims(DunningTestCommon):
         self.assertEqual(len(self._charge_moves(self.business)), 2)
         self.assertEqual(invoice.dunning_interest_charged_until, date(2024, 3, 6))
 
+    def test_overlapping_unsent_letters_never_charge_twice(self):
+        self.policy.charge_invoice = True
+        invoice = self._invoice(self.business, 1000.0, "2024-01-01", "2024-01-31")
+        reminder = self._dun("2024-02-07", self.business)
+        self._send(reminder, "2024-02-07")
+        first = self._dun("2024-02-21", self.business)  # left unsent
+        second = self._dun("2024-03-06", self.business)
+        self._send(second, "2024-03-06")
+        # 1 Feb – 6 Mar 2024 = 29 + 6 = 35 days: 1000 × 12.62 % × 35 / 365
+        # = 12.1014 → 12.10; + 40 compensation + 2.50 fee
+        self.assertEqual(
+            second.charge_move_id.invoice_line_ids.mapped("price_unit"),
+            [12.1, 40.0, 2.5],
+        )
+        # The older letter would claim 1–21 Feb and the compensation again.
+        with self.assertRaises(UserError) as caught:
+            self._send(first, "2024-03-07")
+        self.assertIn("already invoiced", str(caught.exception))
+        self.assertEqual(first.state, "ready")
+        self.assertEqual(self._charge_moves(self.business), second.charge_move_id)
+        first.action_compute_claims()
+        self.assertRecordValues(
+            first.line_ids,
+            [{"interest_amount": 0.0, "compensation_amount": 0.0}],
+        )
+        self._send(first, "2024-03-07")
+        self.assertEqual(
+            first.charge_move_id.invoice_line_ids.mapped("price_unit"), [2.5]
+        )
+        self.assertEqual(invoice.dunning_interest_charged_until, date(2024, 3, 6))
+
     def test_waived_charges_shown_not_claimed(self):
         strategic = self.env["account.dunning.policy"].search(
             [
