@@ -26,6 +26,7 @@ SCORE_COLUMNS = (
     "score",
     "computed_segment_id",
     "segment_id",
+    "completed_plan_count",
 )
 SCORE_BASE = 50.0
 
@@ -74,6 +75,9 @@ class AccountDunningProfile(models.Model):
     )
     max_days_late = fields.Integer(string="Maximum Days Late", readonly=True)
     broken_plan_count = fields.Integer(string="Broken Payment Plans", readonly=True)
+    completed_plan_count = fields.Integer(
+        string="Payment Plans Completed on Time", readonly=True
+    )
     open_dispute_count = fields.Integer(string="Open Disputes", readonly=True)
     overdue_amount = fields.Monetary(readonly=True, currency_field="currency_id")
     score = fields.Float(readonly=True, aggregator="avg", tracking=True)
@@ -172,7 +176,7 @@ class AccountDunningProfile(models.Model):
             ("score_punctuality", _("Paid on time")),
             ("score_avg_late", _("Average days late")),
             ("score_max_late", _("Maximum days late")),
-            ("score_plans", _("Broken payment plans")),
+            ("score_plans", _("Payment plans (broken / completed on time)")),
             ("score_disputes", _("Open disputes")),
         ]
 
@@ -377,8 +381,14 @@ class AccountDunningProfile(models.Model):
                 )
             )
         self.env.flush_all()
+        # Cast to the column type: a VALUES column holding only NULLs is text.
         assignments = SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column))
+            SQL(
+                "%s = v.%s::%s",
+                SQL.identifier(column),
+                SQL.identifier(column),
+                SQL(self._fields[column].column_type[1]),
+            )
             for column in SCORE_COLUMNS
         )
         self.env.cr.execute(
@@ -432,6 +442,7 @@ class AccountDunningProfile(models.Model):
             "avg_days_late": 0.0,
             "max_days_late": 0,
             "broken_plan_count": 0,
+            "completed_plan_count": 0,
             "open_dispute_count": 0,
             "overdue_amount": 0.0,
             "has_history": False,
@@ -572,7 +583,9 @@ class AccountDunningProfile(models.Model):
             values["score_punctuality"] = 0.0
         values["score_avg_late"] = -round(min(values["avg_days_late"] / 3.0, 15.0), 1)
         values["score_max_late"] = -round(min(values["max_days_late"] / 15.0, 10.0), 1)
-        values["score_plans"] = -min(15.0 * values["broken_plan_count"], 30.0)
+        values["score_plans"] = min(
+            5.0 * values.get("completed_plan_count", 0), 10.0
+        ) - min(15.0 * values["broken_plan_count"], 30.0)
         values["score_disputes"] = -min(5.0 * values["open_dispute_count"], 10.0)
         total = SCORE_BASE + sum(
             values[field]
