@@ -9,3 +9,8 @@ from . import account_dunning_letter_line
 from . import account_move
 from . import res_company
 from . import res_partner
+from . import account_dunning_payment_plan
+from . import account_dunning_payment_plan_installment
+from . import account_dunning_policy_payment_plan
+from . import account_move_payment_plan
+from . import res_partner_payment_plan

@@ -1,3 +1,4 @@
 from . import test_dunning_run
 from . import test_scoring
 from . import test_configuration
+from . import test_payment_plan
