@@ -377,8 +377,14 @@ class AccountDunningProfile(models.Model):
                 )
             )
         self.env.flush_all()
+        # Cast: a VALUES column holding only NULLs is of type text.
         assignments = SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column))
+            SQL(
+                "%s = v.%s::%s",
+                SQL.identifier(column),
+                SQL.identifier(column),
+                SQL(self._fields[column].column_type[1]),
+            )
             for column in SCORE_COLUMNS
         )
         self.env.cr.execute(
