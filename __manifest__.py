@@ -33,6 +33,13 @@
         "views/account_dunning_payment_plan_views.xml",
         "views/res_partner_payment_plan_views.xml",
         "views/account_move_payment_plan_views.xml",
+        "data/account_dunning_legal_data.xml",
+        "views/account_dunning_dispute_views.xml",
+        "views/account_dunning_handover_views.xml",
+        "views/account_move_legal_views.xml",
+        "views/res_config_settings_views.xml",
+        "report/account_dunning_handover_reports.xml",
+        "report/account_dunning_handover_templates.xml",
         "views/account_relationship_dunning_menus.xml",
     ],
     "demo": [

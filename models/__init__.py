@@ -14,3 +14,13 @@ from . import account_dunning_payment_plan_installment
 from . import account_dunning_policy_payment_plan
 from . import account_move_payment_plan
 from . import res_partner_payment_plan
+from . import account_dunning_claim_type
+from . import account_dunning_suspension
+from . import account_dunning_dispute
+from . import account_dunning_dispute_line
+from . import account_dunning_mediation_session
+from . import account_dunning_handover
+from . import account_dunning_handover_line
+from . import account_dunning_handover_cost
+from . import product_category
+from . import res_config_settings

@@ -839,6 +839,8 @@ class AccountDunningPaymentPlan(models.Model):
                     amount=plan._format(plan.amount_total),
                 )
             )
+        # The acknowledgment restarts limitation: update the watch now.
+        self.env["account.move"]._recompute_dunning_limitation(self.move_ids)
         return True
 
     def action_cancel(self):

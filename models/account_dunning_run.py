@@ -142,6 +142,7 @@ class AccountDunningRun(models.Model):
     def _execute(self):
         self.ensure_one()
         invoices = self._fetch_overdue_invoices()
+        self._apply_amount_reductions(invoices)
         context = self._prepare_context(invoices)
         decisions = []
         letters_vals = []
@@ -306,6 +307,35 @@ class AccountDunningRun(models.Model):
             for move_id, block in provider_blocks.items():
                 blocks.setdefault(move_id, block)
         return blocks
+
+    def _apply_amount_reductions(self, invoices):
+        """Lower the overdue amount of invoices that are dunned only in part.
+
+        Every model that declares ``_dunning_reduces_amounts = True`` is asked
+        through its ``_get_dunning_amount_reductions(company, move_ids, date)``,
+        which returns ``{move_id: amount}`` in company currency (e.g. the
+        disputed part of an invoice whose undisputed rest is still dunned).
+        """
+        move_ids = [invoice["move_id"] for invoice in invoices]
+        if not move_ids:
+            return
+        reductions = defaultdict(float)
+        for name, cls in self.env.registry.items():
+            if getattr(cls, "_dunning_reduces_amounts", False):
+                provided = self.env[name]._get_dunning_amount_reductions(
+                    self.company_id, move_ids, self.date
+                )
+                for move_id, amount in provided.items():
+                    reductions[move_id] += amount
+        for invoice in invoices:
+            if reductions.get(invoice["move_id"]):
+                invoice["overdue_company"] = self.company_id.currency_id.round(
+                    max(
+                        0.0,
+                        float(invoice["overdue_company"])
+                        - reductions[invoice["move_id"]],
+                    )
+                )
 
     @api.model
     def _get_block_providers(self):
