@@ -14,6 +14,10 @@ _logger = logging.getLogger(__name__)
 RUN_LOCK_KEY = 718_402
 
 
+class DunningRunLocked(UserError):
+    """Another dunning run of the same company is writing right now."""
+
+
 class AccountDunningRun(models.Model):
     """One execution of the dunning engine for one company and day."""
 
@@ -83,7 +87,7 @@ class AccountDunningRun(models.Model):
             {"company_id": company.id, "date": date, "simulation": simulation}
         )
         if not simulation and not run._acquire_lock():
-            raise UserError(
+            raise DunningRunLocked(
                 self.env._(
                     "A dunning run for %(company)s is already in progress. "
                     "Please try again in a moment.",
@@ -104,13 +108,16 @@ class AccountDunningRun(models.Model):
         done_today = self.search(
             [("date", "=", today), ("simulation", "=", False), ("state", "=", "done")]
         ).company_id
-        companies = self.env["res.company"].search([("id", "not in", done_today.ids)])
+        domain = [("id", "not in", done_today.ids)]
+        if not self.env.su:
+            domain.append(("id", "in", self.env.user.company_ids.ids))
+        companies = self.env["res.company"].search(domain)
         batch, rest = companies[:batch_size], companies[batch_size:]
         for company in batch:
             try:
                 with self.env.cr.savepoint():
                     self._run_dunning(company, today)
-            except UserError as error:
+            except DunningRunLocked as error:
                 # Another run holds this company's lock: it will finish the job.
                 _logger.info("Dunning run for %s skipped: %s", company.name, error)
             except Exception as error:  # noqa: BLE001 - one company must not stop others
