@@ -9,3 +9,5 @@ from . import account_dunning_letter_line
 from . import account_move
 from . import res_company
 from . import res_partner
+from . import account_dunning_demo
+from . import account_chart_template
