@@ -553,17 +553,31 @@ class AccountDunningRun(models.Model):
             "account_relationship_dunning.mail_activity_type_dunning_call",
             raise_if_not_found=False,
         ) or self.env.ref("mail.mail_activity_data_call")
-        for letter in letters.filtered(lambda lt: lt.level_id.action_call):
-            letter.activity_schedule(
-                activity_type_id=activity_type.id,
-                user_id=(letter.user_id or self.user_id).id,
-                date_deadline=self.date,
-                summary=self.env._(
-                    "Call %(customer)s about overdue invoices (%(level)s)",
-                    customer=letter.partner_id.name,
-                    level=letter.level_id.name,
-                ),
-            )
+        if self.env.context.get("mail_activity_automation_skip"):
+            return
+        # One batch for all calls (what activity_schedule() does per record):
+        # the activities and the subscriptions of their users are created
+        # with a few queries instead of several per letter.
+        model_id = self.env["ir.model"]._get_id("account.dunning.letter")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._(
+                        "Call %(customer)s about overdue invoices (%(level)s)",
+                        customer=letter.partner_id.name,
+                        level=letter.level_id.name,
+                    ),
+                    "automated": True,
+                    "note": activity_type.default_note,
+                    "date_deadline": self.date,
+                    "res_model_id": model_id,
+                    "res_id": letter.id,
+                    "user_id": (letter.user_id or self.user_id).id,
+                }
+                for letter in letters.filtered(lambda lt: lt.level_id.action_call)
+            ]
+        )
 
     def _insert_decisions(self, decisions):
         """Store the per-invoice decisions with one INSERT per 1000 rows."""
