@@ -580,32 +580,14 @@ class AccountDunningRun(models.Model):
         )
 
     def _insert_decisions(self, decisions):
-        """Store the per-invoice decisions with one INSERT per 1000 rows."""
+        """Store the per-invoice decisions with one INSERT per 10,000 rows,
+        the values passed as one array per column (cheap to build, unlike a
+        VALUES row per decision)."""
         if not decisions:
             return
         self.env.flush_all()
-        for start in range(0, len(decisions), 1000):
-            rows = SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    "NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
-                    self.id,
-                    self.company_id.id,
-                    d["move_id"],
-                    d["partner_id"],
-                    d["segment_id"],
-                    d["level_id"],
-                    d.get("letter_id"),
-                    d["decision"],
-                    d["reason"],
-                    d["note"],
-                    d["days_overdue"],
-                    d["amount_overdue"],
-                    self.env.uid,
-                    self.env.uid,
-                )
-                for d in decisions[start : start + 1000]
-            )
+        for start in range(0, len(decisions), 10000):
+            chunk = decisions[start : start + 10000]
             self.env.cr.execute(
                 SQL(
                     """
@@ -614,9 +596,33 @@ class AccountDunningRun(models.Model):
                          level_id, letter_id, decision, reason, note, days_overdue,
                          amount_overdue, create_uid, create_date, write_uid,
                          write_date)
-                    VALUES %s
+                    SELECT %(run)s, %(company)s, v.move_id, v.partner_id,
+                           v.segment_id, v.level_id, v.letter_id, v.decision,
+                           v.reason, v.note, v.days_overdue, v.amount_overdue,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                           NOW() AT TIME ZONE 'UTC'
+                      FROM unnest(%(move)s::int[], %(partner)s::int[],
+                                  %(segment)s::int[], %(level)s::int[],
+                                  %(letter)s::int[], %(decision)s::varchar[],
+                                  %(reason)s::varchar[], %(note)s::varchar[],
+                                  %(days)s::int[], %(amount)s::numeric[])
+                           AS v(move_id, partner_id, segment_id, level_id,
+                                letter_id, decision, reason, note, days_overdue,
+                                amount_overdue)
                     """,
-                    rows,
+                    run=self.id,
+                    company=self.company_id.id,
+                    uid=self.env.uid,
+                    move=[d["move_id"] for d in chunk],
+                    partner=[d["partner_id"] for d in chunk],
+                    segment=[d["segment_id"] for d in chunk],
+                    level=[d["level_id"] for d in chunk],
+                    letter=[d.get("letter_id") for d in chunk],
+                    decision=[d["decision"] for d in chunk],
+                    reason=[d["reason"] for d in chunk],
+                    note=[d["note"] for d in chunk],
+                    days=[d["days_overdue"] for d in chunk],
+                    amount=[d["amount_overdue"] for d in chunk],
                 )
             )
         self.env["account.dunning.run.line"].invalidate_model()
