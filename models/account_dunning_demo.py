@@ -9,6 +9,7 @@ _logger = logging.getLogger(__name__)
 # Invoice and payment history of the demo customers, relative to the day the
 # demo data is installed (day 0). Deterministic: no randomness.
 #
+# "segment": the segment the relationship score puts the customer in (code).
 # "history": invoices from ``first`` down to ``last`` days ago, every ``every``
 #   days (every 120 days at least before the last 24 months), of ``net`` (net
 #   amount, varied by AMOUNT_FACTORS), due ``term`` days after the invoice date
@@ -21,6 +22,7 @@ _logger = logging.getLogger(__name__)
 DEMO_CUSTOMERS = {
     # Strategic partners: years of business, > 50,000 revenue, pay on time.
     "demo_partner_hanse": {
+        "segment": "strategic",
         "history": {
             "first": 1480,
             "last": 70,
@@ -32,6 +34,7 @@ DEMO_CUSTOMERS = {
         "open": [(28, 6000), (12, 4000), (40, 4800, {"paid": 0.5}), (0, 6200)],
     },
     "demo_partner_rhein": {
+        "segment": "strategic",
         "history": {
             "first": 1900,
             "last": 90,
@@ -43,6 +46,7 @@ DEMO_CUSTOMERS = {
         "open": [(80, 2400), (52, 3100), (33, 1500), (18, 4000), (5, 3000)],
     },
     "demo_partner_thames": {
+        "segment": "strategic",
         "history": {
             "first": 1150,
             "last": 60,
@@ -55,6 +59,7 @@ DEMO_CUSTOMERS = {
     },
     # Established: more than a year, reliable, smaller revenue.
     "demo_partner_schwarzwald": {
+        "segment": "established",
         "history": {
             "first": 950,
             "last": 60,
@@ -66,6 +71,7 @@ DEMO_CUSTOMERS = {
         "open": [(20, 3200), (35, 2800), (48, 1900, {"paid": 0.4}), (2, 3100)],
     },
     "demo_partner_brightwater": {
+        "segment": "established",
         "history": {
             "first": 640,
             "last": 60,
@@ -90,6 +96,7 @@ DEMO_CUSTOMERS = {
         ],
     },
     "demo_partner_weber": {
+        "segment": "established",
         "history": {
             "first": 1100,
             "last": 90,
@@ -102,6 +109,7 @@ DEMO_CUSTOMERS = {
     },
     # Standard: often somewhat late, or not long enough a customer.
     "demo_partner_meyer": {
+        "segment": "standard",
         "history": {
             "first": 560,
             "last": 50,
@@ -120,6 +128,7 @@ DEMO_CUSTOMERS = {
         ],
     },
     "demo_partner_hoffmann": {
+        "segment": "standard",
         "history": {
             "first": 420,
             "last": 60,
@@ -131,6 +140,7 @@ DEMO_CUSTOMERS = {
         "open": [(30, 260), (12, 310), (58, 280), (2, 240)],
     },
     "demo_partner_clarke": {
+        "segment": "standard",
         "history": {
             "first": 270,
             "last": 60,
@@ -142,6 +152,7 @@ DEMO_CUSTOMERS = {
         "open": [(12, 180), (40, 240, {"left": 3.0}), (1, 190)],
     },
     "demo_partner_alpenblick": {
+        "segment": "standard",
         "history": {
             "first": 700,
             "last": 60,
@@ -159,6 +170,7 @@ DEMO_CUSTOMERS = {
     },
     # New customers: first invoice less than six months ago.
     "demo_partner_kraftwerk": {
+        "segment": "new",
         "history": {
             "first": 110,
             "last": 80,
@@ -170,6 +182,7 @@ DEMO_CUSTOMERS = {
         "open": [(19, 2800), (5, 2600)],
     },
     "demo_partner_oakridge": {
+        "segment": "new",
         "history": {
             "first": 75,
             "last": 75,
@@ -181,6 +194,7 @@ DEMO_CUSTOMERS = {
         "open": [(30, 2400, {"paid": 0.5}), (6, 1800)],
     },
     "demo_partner_schneider": {
+        "segment": "new",
         "history": {
             "first": 40,
             "last": 40,
@@ -193,6 +207,7 @@ DEMO_CUSTOMERS = {
     },
     # At risk: habitually 40 days late and more.
     "demo_partner_krueger": {
+        "segment": "at_risk",
         "history": {
             "first": 820,
             "last": 100,
@@ -213,6 +228,7 @@ DEMO_CUSTOMERS = {
         ],
     },
     "demo_partner_quickfix": {
+        "segment": "at_risk",
         "history": {
             "first": 480,
             "last": 90,
@@ -231,6 +247,7 @@ DEMO_CUSTOMERS = {
         ],
     },
     "demo_partner_becker": {
+        "segment": "at_risk",
         "history": {
             "first": 600,
             "last": 120,
@@ -301,7 +318,7 @@ class AccountDunningDemo(models.AbstractModel):
             period_end = next((run for run in run_days if run >= day), today)
             periods[period_end][kind].append((day, item))
         invoices = {}
-        for period_end in sorted(periods):
+        for period_end in sorted(set(periods) | set(run_days)):
             period = periods[period_end]
             self._demo_post_invoices(
                 company, journal, partners, period["invoices"], invoices
