@@ -22,7 +22,6 @@ import time
 from odoo import Command, fields
 from odoo.tools import SQL
 
-env = env  # noqa: F821, PLW0127 - provided by the Odoo shell
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "5000"))
 SIZES = sorted(
     int(size) for size in os.environ.get("BENCH_SIZES", "10000 50000").split()
@@ -30,6 +29,7 @@ SIZES = sorted(
 PREFIX = "BENCH/"
 TEMPLATE_AMOUNT = 1000.0
 
+# `env` is provided by the Odoo shell.
 company = env.ref("base.main_company")
 # The context of the daily scheduled action: tracking and chatter included.
 env = env(context=dict(env.context, allowed_company_ids=company.ids))

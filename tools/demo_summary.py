@@ -7,21 +7,21 @@
 # committed at the end for the web client to show it.
 from collections import Counter, defaultdict
 
-company = env.ref("base.main_company")  # noqa: F821 - provided by the shell
-run = env["account.dunning.run"]._run_dunning(company)  # noqa: F821
+company = env.ref("base.main_company")
+run = env["account.dunning.run"]._run_dunning(company)
 
 reason_labels = dict(
-    env["account.dunning.run.line"]._fields["reason"]._description_selection(env)  # noqa: F821
+    env["account.dunning.run.line"]._fields["reason"]._description_selection(env)
 )
 channel_labels = dict(
-    env["account.dunning.letter"]._fields["channel"]._description_selection(env)  # noqa: F821
+    env["account.dunning.letter"]._fields["channel"]._description_selection(env)
 )
 state_labels = dict(
-    env["account.dunning.letter"]._fields["state"]._description_selection(env)  # noqa: F821
+    env["account.dunning.letter"]._fields["state"]._description_selection(env)
 )
 profiles = {
     profile.partner_id: profile
-    for profile in env["account.dunning.profile"].search(  # noqa: F821
+    for profile in env["account.dunning.profile"].search(
         [
             ("company_id", "=", company.id),
             ("partner_id", "in", run.line_ids.partner_id.ids),
@@ -30,7 +30,7 @@ profiles = {
 }
 letters = {letter.partner_id: letter for letter in run.letter_ids}
 
-rows = defaultdict(lambda: env["account.dunning.run.line"])  # noqa: F821
+rows = defaultdict(lambda: env["account.dunning.run.line"])
 for line in run.line_ids:
     rows[line.partner_id] |= line
 
@@ -105,4 +105,5 @@ print(f"Skipped invoices:            {run.skip_count}")
 for reason, count in skipped.most_common():
     print(f"  {reason_labels[reason]:<42} {count:>4}")
 
-env.cr.commit()  # noqa: F821 - the shell never commits; the run must persist
+# The shell never commits: keep the run for the web client.
+env.cr.commit()
