@@ -24,3 +24,5 @@ from . import account_dunning_handover_line
 from . import account_dunning_handover_cost
 from . import product_category
 from . import res_config_settings
+from . import account_dunning_demo
+from . import account_chart_template

@@ -590,45 +590,41 @@ class AccountDunningRun(models.Model):
             "account_relationship_dunning.mail_activity_type_dunning_call",
             raise_if_not_found=False,
         ) or self.env.ref("mail.mail_activity_data_call")
-        for letter in letters.filtered(lambda lt: lt.level_id.action_call):
-            letter.activity_schedule(
-                activity_type_id=activity_type.id,
-                user_id=(letter.user_id or self.user_id).id,
-                date_deadline=self.date,
-                summary=self.env._(
-                    "Call %(customer)s about overdue invoices (%(level)s)",
-                    customer=letter.partner_id.name,
-                    level=letter.level_id.name,
-                ),
-            )
+        if self.env.context.get("mail_activity_automation_skip"):
+            return
+        # One batch for all calls (what activity_schedule() does per record):
+        # the activities and the subscriptions of their users are created
+        # with a few queries instead of several per letter.
+        model_id = self.env["ir.model"]._get_id("account.dunning.letter")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._(
+                        "Call %(customer)s about overdue invoices (%(level)s)",
+                        customer=letter.partner_id.name,
+                        level=letter.level_id.name,
+                    ),
+                    "automated": True,
+                    "note": activity_type.default_note,
+                    "date_deadline": self.date,
+                    "res_model_id": model_id,
+                    "res_id": letter.id,
+                    "user_id": (letter.user_id or self.user_id).id,
+                }
+                for letter in letters.filtered(lambda lt: lt.level_id.action_call)
+            ]
+        )
 
     def _insert_decisions(self, decisions):
-        """Store the per-invoice decisions with one INSERT per 1000 rows."""
+        """Store the per-invoice decisions with one INSERT per 10,000 rows,
+        the values passed as one array per column (cheap to build, unlike a
+        VALUES row per decision)."""
         if not decisions:
             return
         self.env.flush_all()
-        for start in range(0, len(decisions), 1000):
-            rows = SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    "NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
-                    self.id,
-                    self.company_id.id,
-                    d["move_id"],
-                    d["partner_id"],
-                    d["segment_id"],
-                    d["level_id"],
-                    d.get("letter_id"),
-                    d["decision"],
-                    d["reason"],
-                    d["note"],
-                    d["days_overdue"],
-                    d["amount_overdue"],
-                    self.env.uid,
-                    self.env.uid,
-                )
-                for d in decisions[start : start + 1000]
-            )
+        for start in range(0, len(decisions), 10000):
+            chunk = decisions[start : start + 10000]
             self.env.cr.execute(
                 SQL(
                     """
@@ -637,9 +633,33 @@ class AccountDunningRun(models.Model):
                          level_id, letter_id, decision, reason, note, days_overdue,
                          amount_overdue, create_uid, create_date, write_uid,
                          write_date)
-                    VALUES %s
+                    SELECT %(run)s, %(company)s, v.move_id, v.partner_id,
+                           v.segment_id, v.level_id, v.letter_id, v.decision,
+                           v.reason, v.note, v.days_overdue, v.amount_overdue,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                           NOW() AT TIME ZONE 'UTC'
+                      FROM unnest(%(move)s::int[], %(partner)s::int[],
+                                  %(segment)s::int[], %(level)s::int[],
+                                  %(letter)s::int[], %(decision)s::varchar[],
+                                  %(reason)s::varchar[], %(note)s::varchar[],
+                                  %(days)s::int[], %(amount)s::numeric[])
+                           AS v(move_id, partner_id, segment_id, level_id,
+                                letter_id, decision, reason, note, days_overdue,
+                                amount_overdue)
                     """,
-                    rows,
+                    run=self.id,
+                    company=self.company_id.id,
+                    uid=self.env.uid,
+                    move=[d["move_id"] for d in chunk],
+                    partner=[d["partner_id"] for d in chunk],
+                    segment=[d["segment_id"] for d in chunk],
+                    level=[d["level_id"] for d in chunk],
+                    letter=[d.get("letter_id") for d in chunk],
+                    decision=[d["decision"] for d in chunk],
+                    reason=[d["reason"] for d in chunk],
+                    note=[d["note"] for d in chunk],
+                    days=[d["days_overdue"] for d in chunk],
+                    amount=[d["amount_overdue"] for d in chunk],
                 )
             )
         self.env["account.dunning.run.line"].invalidate_model()

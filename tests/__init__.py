@@ -5,3 +5,4 @@ from . import test_payment_plan
 from . import test_disputes
 from . import test_legal
 from . import test_limitation
+from . import test_demo
