@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 LETTER_STATES = [
     ("draft", "Draft"),
@@ -247,18 +247,59 @@ class AccountDunningLetter(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        unnamed = defaultdict(list)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("account.dunning.letter")
-                    or "/"
-                )
+                unnamed[vals.get("company_id") or self.env.company.id].append(vals)
+        for company_id, company_vals in unnamed.items():
+            company = self.env["res.company"].browse(company_id)
+            names = self._next_names(company, len(company_vals))
+            for vals, name in zip(company_vals, names, strict=True):
+                vals["name"] = name
         return super().create(vals_list)
+
+    @api.model
+    def _next_names(self, company, count):
+        """``count`` references from the letter sequence of ``company``, as
+        ``ir.sequence.next_by_code`` would give them, with a few queries for
+        the whole batch (next_by_code costs three queries per letter, which
+        dominated large dunning runs)."""
+        sequence = self.env["ir.sequence"].search(
+            [
+                ("code", "=", "account.dunning.letter"),
+                ("company_id", "in", [company.id, False]),
+            ],
+            order="company_id",
+            limit=1,
+        )
+        if not sequence:
+            return ["/"] * count
+        if sequence.implementation != "standard":
+            # No-gap sequences lock a row per number: keep the standard path.
+            return [sequence._next() for _index in range(count)]
+        sequence_name = f"ir_sequence_{sequence.id:03d}"
+        if sequence.use_date_range:
+            day = self.env.context.get("ir_sequence_date", fields.Date.today())
+            date_range = self.env["ir.sequence.date_range"].search(
+                [
+                    ("sequence_id", "=", sequence.id),
+                    ("date_from", "<=", day),
+                    ("date_to", ">=", day),
+                ],
+                limit=1,
+            ) or sequence._create_date_range_seq(day)
+            sequence_name = f"{sequence_name}_{date_range.id:03d}"
+            sequence = sequence.with_context(
+                ir_sequence_date_range=date_range.date_from
+            )
+        numbers = self.env.execute_query(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1",
+                sequence_name,
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in numbers]
 
     def write(self, vals):
         if CLAIM_LETTER_FIELDS.intersection(vals) and any(

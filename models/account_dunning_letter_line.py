@@ -156,7 +156,9 @@ class AccountDunningLetterLine(models.Model):
         """Write level and date on the invoices (one query per level)."""
         groups = {}
         for line in self:
-            key = (line.level_id.id if line.escalated else None, line.letter_date)
+            # The letter's date, not the related letter_date: computing a
+            # related field line by line is slow on large runs.
+            key = (line.level_id.id if line.escalated else None, line.letter_id.date)
             groups.setdefault(key, []).append(line.move_id.id)
         self.env.flush_all()
         for (level_id, date), move_ids in groups.items():

@@ -128,6 +128,18 @@ class AccountDunningPolicy(models.Model):
         "account.dunning.level", "policy_id", string="Levels", copy=True
     )
     level_count = fields.Integer(compute="_compute_level_count")
+    dispute_dun_undisputed = fields.Boolean(
+        string="Dun Undisputed Parts",
+        help="When an invoice is disputed only in part, keep dunning the "
+        "undisputed amount (the minimum amount of a level applies to it). "
+        "Otherwise the whole invoice waits until the dispute is settled.",
+    )
+    claim_type_id = fields.Many2one(
+        "account.dunning.claim.type",
+        help="Claim type (court dunning catalogue) of this policy's invoices "
+        "when their product categories do not name one. Default: purchase "
+        "contract.",
+    )
 
     _sql_constraints = [
         (

@@ -5,28 +5,29 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-# Columns written by the set-based scoring, with their SQL types.
-SCORE_COLUMNS = {
-    "customer_since": "date",
-    "revenue_12m": "numeric",
-    "invoice_count": "int4",
-    "on_time_ratio": "float8",
-    "avg_days_late": "float8",
-    "max_days_late": "int4",
-    "broken_plan_count": "int4",
-    "open_dispute_count": "int4",
-    "overdue_amount": "numeric",
-    "score_tenure": "float8",
-    "score_revenue": "float8",
-    "score_punctuality": "float8",
-    "score_avg_late": "float8",
-    "score_max_late": "float8",
-    "score_plans": "float8",
-    "score_disputes": "float8",
-    "score": "float8",
-    "computed_segment_id": "int4",
-    "segment_id": "int4",
-}
+# Columns written by the set-based scoring, in the order of the VALUES rows.
+SCORE_COLUMNS = (
+    "customer_since",
+    "revenue_12m",
+    "invoice_count",
+    "on_time_ratio",
+    "avg_days_late",
+    "max_days_late",
+    "broken_plan_count",
+    "open_dispute_count",
+    "overdue_amount",
+    "score_tenure",
+    "score_revenue",
+    "score_punctuality",
+    "score_avg_late",
+    "score_max_late",
+    "score_plans",
+    "score_disputes",
+    "score",
+    "computed_segment_id",
+    "segment_id",
+    "completed_plan_count",
+)
 SCORE_BASE = 50.0
 
 
@@ -74,6 +75,9 @@ class AccountDunningProfile(models.Model):
     )
     max_days_late = fields.Integer(string="Maximum Days Late", readonly=True)
     broken_plan_count = fields.Integer(string="Broken Payment Plans", readonly=True)
+    completed_plan_count = fields.Integer(
+        string="Payment Plans Completed on Time", readonly=True
+    )
     open_dispute_count = fields.Integer(string="Open Disputes", readonly=True)
     overdue_amount = fields.Monetary(readonly=True, currency_field="currency_id")
     score = fields.Float(readonly=True, aggregator="avg", tracking=True)
@@ -172,7 +176,7 @@ class AccountDunningProfile(models.Model):
             ("score_punctuality", _("Paid on time")),
             ("score_avg_late", _("Average days late")),
             ("score_max_late", _("Maximum days late")),
-            ("score_plans", _("Broken payment plans")),
+            ("score_plans", _("Payment plans (broken / completed on time)")),
             ("score_disputes", _("Open disputes")),
         ]
 
@@ -378,13 +382,15 @@ class AccountDunningProfile(models.Model):
                 )
             )
         self.env.flush_all()
+        # Cast to the column type: a VALUES column holding only NULLs is text.
         assignments = SQL(", ").join(
             SQL(
-                "%s = v.%s::" + sql_type,
+                "%s = v.%s::%s",
                 SQL.identifier(column),
                 SQL.identifier(column),
+                SQL(self._fields[column].column_type[1]),
             )
-            for column, sql_type in SCORE_COLUMNS.items()
+            for column in SCORE_COLUMNS
         )
         self.env.cr.execute(
             SQL(
@@ -437,6 +443,7 @@ class AccountDunningProfile(models.Model):
             "avg_days_late": 0.0,
             "max_days_late": 0,
             "broken_plan_count": 0,
+            "completed_plan_count": 0,
             "open_dispute_count": 0,
             "overdue_amount": 0.0,
             "has_history": False,
@@ -577,7 +584,9 @@ class AccountDunningProfile(models.Model):
             values["score_punctuality"] = 0.0
         values["score_avg_late"] = -round(min(values["avg_days_late"] / 3.0, 15.0), 1)
         values["score_max_late"] = -round(min(values["max_days_late"] / 15.0, 10.0), 1)
-        values["score_plans"] = -min(15.0 * values["broken_plan_count"], 30.0)
+        values["score_plans"] = min(
+            5.0 * values.get("completed_plan_count", 0), 10.0
+        ) - min(15.0 * values["broken_plan_count"], 30.0)
         values["score_disputes"] = -min(5.0 * values["open_dispute_count"], 10.0)
         total = SCORE_BASE + sum(
             values[field]

@@ -14,6 +14,10 @@ _logger = logging.getLogger(__name__)
 RUN_LOCK_KEY = 718_402
 
 
+class DunningRunLocked(UserError):
+    """Another dunning run of the same company is writing right now."""
+
+
 class AccountDunningRun(models.Model):
     """One execution of the dunning engine for one company and day."""
 
@@ -83,7 +87,7 @@ class AccountDunningRun(models.Model):
             {"company_id": company.id, "date": date, "simulation": simulation}
         )
         if not simulation and not run._acquire_lock():
-            raise UserError(
+            raise DunningRunLocked(
                 self.env._(
                     "A dunning run for %(company)s is already in progress. "
                     "Please try again in a moment.",
@@ -104,13 +108,16 @@ class AccountDunningRun(models.Model):
         done_today = self.search(
             [("date", "=", today), ("simulation", "=", False), ("state", "=", "done")]
         ).company_id
-        companies = self.env["res.company"].search([("id", "not in", done_today.ids)])
+        domain = [("id", "not in", done_today.ids)]
+        if not self.env.su:
+            domain.append(("id", "in", self.env.user.company_ids.ids))
+        companies = self.env["res.company"].search(domain)
         batch, rest = companies[:batch_size], companies[batch_size:]
         for company in batch:
             try:
                 with self.env.cr.savepoint():
                     self._run_dunning(company, today)
-            except UserError as error:
+            except DunningRunLocked as error:
                 # Another run holds this company's lock: it will finish the job.
                 _logger.info("Dunning run for %s skipped: %s", company.name, error)
             except Exception as error:  # noqa: BLE001 - one company must not stop others
@@ -142,6 +149,7 @@ class AccountDunningRun(models.Model):
     def _execute(self):
         self.ensure_one()
         invoices = self._fetch_overdue_invoices()
+        self._apply_amount_reductions(invoices)
         context = self._prepare_context(invoices)
         decisions = []
         letters_vals = []
@@ -306,6 +314,35 @@ class AccountDunningRun(models.Model):
             for move_id, block in provider_blocks.items():
                 blocks.setdefault(move_id, block)
         return blocks
+
+    def _apply_amount_reductions(self, invoices):
+        """Lower the overdue amount of invoices that are dunned only in part.
+
+        Every model that declares ``_dunning_reduces_amounts = True`` is asked
+        through its ``_get_dunning_amount_reductions(company, move_ids, date)``,
+        which returns ``{move_id: amount}`` in company currency (e.g. the
+        disputed part of an invoice whose undisputed rest is still dunned).
+        """
+        move_ids = [invoice["move_id"] for invoice in invoices]
+        if not move_ids:
+            return
+        reductions = defaultdict(float)
+        for name, cls in self.env.registry.items():
+            if getattr(cls, "_dunning_reduces_amounts", False):
+                provided = self.env[name]._get_dunning_amount_reductions(
+                    self.company_id, move_ids, self.date
+                )
+                for move_id, amount in provided.items():
+                    reductions[move_id] += amount
+        for invoice in invoices:
+            if reductions.get(invoice["move_id"]):
+                invoice["overdue_company"] = self.company_id.currency_id.round(
+                    max(
+                        0.0,
+                        float(invoice["overdue_company"])
+                        - reductions[invoice["move_id"]],
+                    )
+                )
 
     @api.model
     def _get_block_providers(self):
@@ -578,45 +615,41 @@ class AccountDunningRun(models.Model):
             "account_relationship_dunning.mail_activity_type_dunning_call",
             raise_if_not_found=False,
         ) or self.env.ref("mail.mail_activity_data_call")
-        for letter in letters.filtered(lambda lt: lt.level_id.action_call):
-            letter.activity_schedule(
-                activity_type_id=activity_type.id,
-                user_id=(letter.user_id or self.user_id).id,
-                date_deadline=self.date,
-                summary=self.env._(
-                    "Call %(customer)s about overdue invoices (%(level)s)",
-                    customer=letter.partner_id.name,
-                    level=letter.level_id.name,
-                ),
-            )
+        if self.env.context.get("mail_activity_automation_skip"):
+            return
+        # One batch for all calls (what activity_schedule() does per record):
+        # the activities and the subscriptions of their users are created
+        # with a few queries instead of several per letter.
+        model_id = self.env["ir.model"]._get_id("account.dunning.letter")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._(
+                        "Call %(customer)s about overdue invoices (%(level)s)",
+                        customer=letter.partner_id.name,
+                        level=letter.level_id.name,
+                    ),
+                    "automated": True,
+                    "note": activity_type.default_note,
+                    "date_deadline": self.date,
+                    "res_model_id": model_id,
+                    "res_id": letter.id,
+                    "user_id": (letter.user_id or self.user_id).id,
+                }
+                for letter in letters.filtered(lambda lt: lt.level_id.action_call)
+            ]
+        )
 
     def _insert_decisions(self, decisions):
-        """Store the per-invoice decisions with one INSERT per 1000 rows."""
+        """Store the per-invoice decisions with one INSERT per 10,000 rows,
+        the values passed as one array per column (cheap to build, unlike a
+        VALUES row per decision)."""
         if not decisions:
             return
         self.env.flush_all()
-        for start in range(0, len(decisions), 1000):
-            rows = SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    "NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
-                    self.id,
-                    self.company_id.id,
-                    d["move_id"],
-                    d["partner_id"],
-                    d["segment_id"],
-                    d["level_id"],
-                    d.get("letter_id"),
-                    d["decision"],
-                    d["reason"],
-                    d["note"],
-                    d["days_overdue"],
-                    d["amount_overdue"],
-                    self.env.uid,
-                    self.env.uid,
-                )
-                for d in decisions[start : start + 1000]
-            )
+        for start in range(0, len(decisions), 10000):
+            chunk = decisions[start : start + 10000]
             self.env.cr.execute(
                 SQL(
                     """
@@ -625,9 +658,33 @@ class AccountDunningRun(models.Model):
                          level_id, letter_id, decision, reason, note, days_overdue,
                          amount_overdue, create_uid, create_date, write_uid,
                          write_date)
-                    VALUES %s
+                    SELECT %(run)s, %(company)s, v.move_id, v.partner_id,
+                           v.segment_id, v.level_id, v.letter_id, v.decision,
+                           v.reason, v.note, v.days_overdue, v.amount_overdue,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                           NOW() AT TIME ZONE 'UTC'
+                      FROM unnest(%(move)s::int[], %(partner)s::int[],
+                                  %(segment)s::int[], %(level)s::int[],
+                                  %(letter)s::int[], %(decision)s::varchar[],
+                                  %(reason)s::varchar[], %(note)s::varchar[],
+                                  %(days)s::int[], %(amount)s::numeric[])
+                           AS v(move_id, partner_id, segment_id, level_id,
+                                letter_id, decision, reason, note, days_overdue,
+                                amount_overdue)
                     """,
-                    rows,
+                    run=self.id,
+                    company=self.company_id.id,
+                    uid=self.env.uid,
+                    move=[d["move_id"] for d in chunk],
+                    partner=[d["partner_id"] for d in chunk],
+                    segment=[d["segment_id"] for d in chunk],
+                    level=[d["level_id"] for d in chunk],
+                    letter=[d.get("letter_id") for d in chunk],
+                    decision=[d["decision"] for d in chunk],
+                    reason=[d["reason"] for d in chunk],
+                    note=[d["note"] for d in chunk],
+                    days=[d["days_overdue"] for d in chunk],
+                    amount=[d["amount_overdue"] for d in chunk],
                 )
             )
         self.env["account.dunning.run.line"].invalidate_model()

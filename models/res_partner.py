@@ -47,6 +47,14 @@ class ResPartner(models.Model):
         compute="_compute_dunning_profile_id",
         string="Dunning History",
     )
+    dunning_legal_form = fields.Char(
+        string="Legal Form",
+        help="Legal form of a company customer (e.g. GmbH, AG, GmbH & Co. KG), "
+        "as stated in court dunning applications.",
+    )
+    dunning_dispute_count = fields.Integer(
+        string="Disputes", compute="_compute_dunning_dispute_count"
+    )
 
     def _compute_dunning_profile_id(self):
         profiles = self.env["account.dunning.profile"].search(
@@ -81,6 +89,18 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, 0
             )
 
+    def _compute_dunning_dispute_count(self):
+        groups = self.env["account.dunning.dispute"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.dunning_dispute_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
     def _is_dunning_consumer(self):
         self.ensure_one()
         partner = self.commercial_partner_id
@@ -108,3 +128,23 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         return action
+
+    def action_view_dunning_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_relationship_dunning.account_dunning_dispute_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def _get_dunning_legal_form(self):
+        """Legal form for court dunning: the recorded one, else "natural
+        person" for individuals, else empty (unknown)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if partner.dunning_legal_form:
+            return partner.dunning_legal_form
+        if not partner.is_company:
+            return self.env._("natural person")
+        return ""

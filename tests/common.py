@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command, fields
@@ -121,3 +122,100 @@ class DunningTestCommon(AccountTestInvoicingCommon):
             company_id=self.company.id,
             company_ids=[Command.set(self.company.ids)],
         )
+    # ------------------------------------------------------------------
+    # Disputes, legal handover, limitation (appended)
+    # ------------------------------------------------------------------
+    @classmethod
+    def _use_euro(cls):
+        """Book in EUR, like a German company (court dunning needs EUR)."""
+        euro = cls.env.ref("base.EUR")
+        euro.active = True
+        if cls.company.currency_id != euro:
+            cls.company.currency_id = euro
+        return euro
+
+    @classmethod
+    def _dispute(cls, partner, invoices, amounts=None, **vals):
+        """A dispute on ``invoices``: whole open amounts, or ``amounts``."""
+        lines = [
+            Command.create(
+                {"move_id": invoice.id}
+                | ({"amount_disputed": amounts[index]} if amounts else {})
+            )
+            for index, invoice in enumerate(invoices)
+        ]
+        return cls.env["account.dunning.dispute"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": cls.company.id,
+                "reason": "quality",
+                "line_ids": lines,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _final_level(cls, partner):
+        profile = cls.Profile._get_profiles(cls.company, partner)
+        Policy = cls.env["account.dunning.policy"]
+        policy = Policy._pick_policy(
+            Policy._get_policy_map(cls.company),
+            profile.segment_id,
+            partner._is_dunning_consumer(),
+        )
+        return policy._get_sorted_levels()[-1]
+
+    @classmethod
+    def _send_final_letter(
+        cls, partner, invoices, letter_date, fee=0.0, compensation=0.0, per_letter=0.0
+    ):
+        """A sent final notice about ``invoices`` (as the dunning run and the
+        letter workflow would leave it): ``compensation`` per invoice,
+        ``per_letter`` once, ``fee`` for the letter."""
+        level = cls._final_level(partner)
+        letter = cls.env["account.dunning.letter"].create(
+            {
+                "company_id": cls.company.id,
+                "partner_id": partner.id,
+                "policy_id": level.policy_id.id,
+                "level_id": level.id,
+                "channel": "post",
+                "state": "done",
+                "date": letter_date,
+                "currency_id": invoices.currency_id.id,
+                "fee_amount": fee,
+                "letter_compensation_amount": per_letter,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "move_id": invoice.id,
+                            "move_name": invoice.name,
+                            "invoice_date": invoice.invoice_date,
+                            "date_due": invoice.invoice_date_due,
+                            "currency_id": invoice.currency_id.id,
+                            "amount_total": invoice.amount_total,
+                            "amount_paid": invoice.amount_total
+                            - invoice.amount_residual,
+                            "amount_residual": invoice.amount_residual,
+                            "compensation_amount": compensation,
+                            "level_id": level.id,
+                            "escalated": True,
+                        }
+                    )
+                    for invoice in invoices
+                ],
+            }
+        )
+        invoices.write({"dunning_level_id": level.id, "dunning_last_date": letter_date})
+        return letter
+
+    def _decision(self, run, invoice):
+        return run.line_ids.filtered(lambda line: line.move_id == invoice)
+
+    @contextmanager
+    def assertRaisesRolledBack(self, exception, regex):
+        """``assertRaisesRegex`` that, like ``assertRaises``, rolls the failed
+        operation back, so that the test can check that nothing changed."""
+        with self.assertRaises(exception) as context:
+            yield context
+        self.assertRegex(str(context.exception), regex)

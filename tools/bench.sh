@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: a fresh database (no demo data) with the addon installed, then
-# benchmarks/bench.py run inside `odoo shell` (it gets `env`).
+# Benchmark: a fresh database (no demo data; main company German, EUR, German
+# chart of accounts) with the addon installed, then benchmarks/bench.py run
+# inside `odoo shell` (it gets `env`; it must commit itself if it wants to).
 #
 #   BENCH_DB         database, dropped and recreated (default dunning_bench)
 #   BENCH_SIZES      passed to bench.py (default "10000 50000")
@@ -28,13 +29,23 @@ fi
 
 require_pg
 ensure_addon_link
+# bench_install MODULES: install into $BENCH_DB without demo data, log to $LOG
+bench_install() {
+    step "installing $1 into $BENCH_DB (no demo; log: ${LOG#"$REPO"/})"
+    if ! odoo_run -d "$BENCH_DB" -i "$1" --without-demo=all \
+        --stop-after-init --no-http --max-cron-threads=0 >>"$LOG" 2>&1; then
+        grep -E ' (ERROR|CRITICAL) ' "$LOG" | tail -n 20 | cut -c1-400 >&2 || true
+        die "installing $1 into $BENCH_DB failed" "see ${LOG#"$REPO"/}"
+    fi
+}
+
+: >"$LOG"
 drop_db "$BENCH_DB"
-step "installing $BENCH_MODULES into a fresh database $BENCH_DB (no demo; log: ${LOG#"$REPO"/})"
-if ! odoo_run -d "$BENCH_DB" -i "$BENCH_MODULES" --without-demo=all \
-    --stop-after-init --no-http --max-cron-threads=0 >"$LOG" 2>&1; then
-    grep -E ' (ERROR|CRITICAL) ' "$LOG" | tail -n 20 | cut -c1-400 >&2 || true
-    die "installing $BENCH_MODULES into $BENCH_DB failed" "see ${LOG#"$REPO"/}"
-fi
+# same German EUR company as the demo (German chart of accounts), no demo data
+bench_install base
+step "making the main company German (DE, EUR)"
+make_company_german "$BENCH_DB"
+bench_install "$BENCH_MODULES"
 
 step "running benchmarks/bench.py (BENCH_SIZES=\"$BENCH_SIZES\"${BENCH_CUSTOMERS:+, BENCH_CUSTOMERS=$BENCH_CUSTOMERS})"
 odoo_shell "$BENCH_DB" <"$SCRIPT" 2>&1 | tee "$BUILD/logs/bench-output.txt"

@@ -11,7 +11,15 @@ ADDON=account_relationship_dunning
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$REPO/.build"            # git-ignored scratch space: links, logs, filestore
 ADDONS_LINK_DIR="$BUILD/addons" # holds $ADDON -> $REPO, first on --addons-path
-PYTHON="${PYTHON:-python3}"
+# The python that has (or gets) Odoo and the tools: $PYTHON if set, else the
+# repository's git-ignored .venv if there is one, else python3 on PATH.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x "$REPO/.venv/bin/python" ]; then
+        PYTHON="$REPO/.venv/bin/python"
+    else
+        PYTHON=python3
+    fi
+fi
 
 # Extra addons directories (comma separated) appended to --addons-path, e.g.
 # for OCA addons checked out somewhere.
@@ -167,4 +175,30 @@ drop_db() {
 
 module_state() { # module_state DB MODULE
     psql -X -d "$1" -tAc "select state from ir_module_module where name = '$2'" 2>/dev/null || true
+}
+
+# Make the main company of database $1 German (country DE, currency EUR, a
+# Berlin address). Run it before `account` is installed: the chart of
+# accounts (l10n_de, SKR03) is chosen from the company's country then.
+make_company_german() {
+    odoo_shell "$1" <<'EOF'
+eur = env.ref("base.EUR").with_context(active_test=False)
+eur.active = True
+company = env.ref("base.main_company")
+company.write(
+    {
+        "name": "Relationship Dunning Demo GmbH",
+        "country_id": env.ref("base.de").id,
+        "currency_id": eur.id,
+        "street": "Friedrichstraße 123",
+        "zip": "10117",
+        "city": "Berlin",
+        "phone": "+49 30 1234567",
+        "email": "buchhaltung@example.com",
+        "website": "https://example.com",
+    }
+)
+env.ref("base.user_admin").tz = "Europe/Berlin"
+env.cr.commit()
+EOF
 }

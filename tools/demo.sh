@@ -37,26 +37,7 @@ drop_db "$DEMO_DB"
 odoo_install base
 
 step "making the main company German (DE, EUR, Berlin)"
-odoo_shell "$DEMO_DB" <<'EOF'
-eur = env.ref("base.EUR").with_context(active_test=False)
-eur.active = True
-company = env.ref("base.main_company")
-company.write(
-    {
-        "name": "Relationship Dunning Demo GmbH",
-        "country_id": env.ref("base.de").id,
-        "currency_id": eur.id,
-        "street": "Friedrichstraße 123",
-        "zip": "10117",
-        "city": "Berlin",
-        "phone": "+49 30 1234567",
-        "email": "buchhaltung@example.com",
-        "website": "https://example.com",
-    }
-)
-env.ref("base.user_admin").tz = "Europe/Berlin"
-env.cr.commit()
-EOF
+make_company_german "$DEMO_DB"
 
 odoo_install "$ADDON,l10n_din5008"
 if [ "$(module_state "$DEMO_DB" l10n_de)" != installed ]; then

@@ -7,6 +7,7 @@
 # Odoo 18 is not on PyPI: when `python3 -c "import odoo"` fails, set
 # ODOO_PATH=/path/to/odoo-18-source (a checkout of the 18.0 branch of
 # odoo/odoo) and this script installs it into the current python.
+# The python used: $PYTHON, else <repo>/.venv/bin/python if present, else python3.
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "$0")/common.sh"
@@ -16,7 +17,7 @@ case "${1:-}" in
 "") ;;
 --lint-only) LINT_ONLY=1 ;;
 -h | --help)
-    sed -n '2,9p' "$0"
+    sed -n "2,10p" "$0"
     exit 0
     ;;
 *) die "unknown argument: $1" "usage: tools/setup.sh [--lint-only]" ;;
@@ -118,6 +119,20 @@ run_as_postgres() {
     fi
 }
 
+# pip install into $PYTHON, with a hint when the interpreter refuses (PEP 668)
+pip_install() {
+    if ! py -m pip install -q "$@"; then
+        if py -c 'import sys, sysconfig, os
+marker = os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")
+sys.exit(0 if os.path.exists(marker) and sys.prefix == sys.base_prefix else 1)'; then
+            die "$PYTHON is managed by the system package manager; pip may not install into it" \
+                "create a virtualenv in the repository and rerun:" \
+                "  python3 -m venv .venv && make setup   (the tools use .venv automatically)"
+        fi
+        die "pip install $* failed" "see the pip output above"
+    fi
+}
+
 # --- (c) Odoo 18 -----------------------------------------------------------------
 # exit status: 0 = Odoo 18, 1 = not importable, 3 = other version (printed)
 odoo_check() {
@@ -163,9 +178,9 @@ odoo_setup() {
     # cbor2==5.4.2 (pinned for python < 3.12) no longer builds; 5.4.6 has wheels
     sed -E 's/^cbor2==5\.4\.2([^0-9]|$)/cbor2==5.4.6\1/' "$src/requirements.txt" >"$BUILD/odoo-requirements.txt"
     step "installing Odoo 18 requirements from $src (about a minute)"
-    py -m pip install -q -r "$BUILD/odoo-requirements.txt"
+    pip_install -r "$BUILD/odoo-requirements.txt"
     step "installing Odoo 18 from $src (editable)"
-    py -m pip install -q --no-deps -e "$src"
+    pip_install --no-deps -e "$src"
     rc=0
     odoo_check >/dev/null || rc=$?
     [ "$rc" -eq 0 ] || die "Odoo still not importable after installing it from $src" \
@@ -200,7 +215,7 @@ EOF
     local pkgs
     mapfile -t pkgs <<<"$todo"
     step "installing Python tools: ${pkgs[*]}"
-    py -m pip install -q "${pkgs[@]}"
+    pip_install "${pkgs[@]}"
 }
 
 if [ "$LINT_ONLY" = 1 ]; then

@@ -1,2 +1,3 @@
 from . import account_dunning_segment_override
 from . import account_dunning_run_wizard
+from . import account_dunning_payment_plan_wizard

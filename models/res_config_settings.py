@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    dunning_manager_user_id = fields.Many2one(
+        related="company_id.dunning_manager_user_id", readonly=False
+    )
+    dunning_collection_agency_id = fields.Many2one(
+        related="company_id.dunning_collection_agency_id", readonly=False
+    )
+    dunning_limitation_warning_days = fields.Integer(
+        related="company_id.dunning_limitation_warning_days", readonly=False
+    )
+    dunning_score_open_disputes = fields.Boolean(
+        related="company_id.dunning_score_open_disputes", readonly=False
+    )
+    dunning_score_unfounded_disputes = fields.Boolean(
+        related="company_id.dunning_score_unfounded_disputes", readonly=False
+    )
