@@ -443,7 +443,9 @@ class AccountDunningLetter(models.Model):
 
     def _prepare_claims_values(self):
         """``({line: vals}, {letter: vals})`` of the claims of ``self``."""
-        first_letters = self.line_ids.move_id._get_dunning_first_letter_dates()
+        moves = self.line_ids.move_id
+        first_letters = moves._get_dunning_first_letter_dates()
+        claimed = moves._get_dunning_compensation_claimed(exclude_letters=self)
         interest = self._get_claims_interest(first_letters)
         line_vals = {}
         letter_vals = {}
@@ -452,7 +454,7 @@ class AccountDunningLetter(models.Model):
         for letter in self:
             policy = letter.policy_id
             is_first = letter._is_first_letter(first_letters)
-            compensation_lines = letter._get_compensation_lines(first_letters)
+            compensation_lines = letter._get_compensation_lines(first_letters, claimed)
             unit = 0.0
             if compensation_lines:
                 key = (letter.currency_id, letter.company_id, letter.date)
@@ -570,9 +572,11 @@ class AccountDunningLetter(models.Model):
             return bool(first and first < self.date)
         return bool(line.date_due and line.date_due < self.date)
 
-    def _get_compensation_lines(self, first_letters):
+    def _get_compensation_lines(self, first_letters, claimed=frozenset()):
         """Lines owing the flat compensation (§ 288 (5) BGB): business
-        customer in default, level claiming it, not already invoiced."""
+        customer in default, level claiming it. It is owed once per invoice:
+        not again when a sent letter claimed it (``claimed``: invoice ids) or
+        it was invoiced."""
         self.ensure_one()
         if (
             not self.level_id.apply_compensation
@@ -583,6 +587,7 @@ class AccountDunningLetter(models.Model):
             lambda line: (
                 not line.move_id.dunning_charge_letter_id
                 and not line.move_id.dunning_compensation_charged
+                and line.move_id.id not in claimed
                 and self._is_line_in_default(line, first_letters)
             )
         )
@@ -636,23 +641,35 @@ class AccountDunningLetter(models.Model):
                 and not letter.currency_id.is_zero(letter.amount_charges)
             )
         )
-        to_charge._check_not_charged_yet()
+        letters._check_claims_not_repeated()
         to_charge._create_charge_moves()
         letters.write({"claims_frozen": True})
         return True
 
-    def _check_not_charged_yet(self):
-        """Refuse to invoice interest days or a compensation twice (e.g. two
-        unsent letters for the same invoice, also within ``self``)."""
-        charged_until = {}
-        compensated = set()
-        for letter in self.sorted("date"):
+    def _check_claims_not_repeated(self):
+        """Refuse to claim invoiced interest days or a flat compensation a
+        second time, e.g. when an older unsent letter is sent after a newer
+        one (also between the letters of ``self``)."""
+        moves = self.line_ids.move_id
+        claimed = moves._get_dunning_compensation_claimed(exclude_letters=self)
+        claimed |= set(moves.filtered("dunning_compensation_charged").ids)
+        charged_until = {move: move.dunning_interest_charged_until for move in moves}
+        for letter in self.sorted(lambda letter: (letter.date, letter.id)):
+            invoices = letter.line_ids.move_id.filtered(
+                lambda move: not move.dunning_charge_letter_id
+            )
+            if (
+                not letter.compensation_waived
+                and letter.letter_compensation_amount
+                and invoices
+                and set(invoices.ids) <= claimed
+            ):
+                letter._raise_repeated_claim(invoices[0])
             for line in letter.line_ids:
                 move = line.move_id
-                charged = charged_until.get(move, move.dunning_interest_charged_until)
+                charged = charged_until[move]
                 if (
-                    not letter.interest_waived
-                    and line.interest_amount
+                    line.interest_amount
                     and charged
                     and line.interest_date_from <= charged
                 ):
@@ -671,21 +688,33 @@ class AccountDunningLetter(models.Model):
                 if (
                     not letter.compensation_waived
                     and line.compensation_amount
-                    and (move.dunning_compensation_charged or move in compensated)
+                    and move.id in claimed
                 ):
-                    raise UserError(
-                        self.env._(
-                            "The flat compensation for %(invoice)s was already "
-                            "invoiced. Recompute the claims of letter %(letter)s "
-                            "before sending it.",
-                            letter=letter.name,
-                            invoice=move.name,
-                        )
-                    )
-                if not letter.interest_waived and line.interest_amount:
+                    letter._raise_repeated_claim(move)
+                if (
+                    letter.policy_id.charge_invoice
+                    and not letter.interest_waived
+                    and line.interest_amount
+                ):
                     charged_until[move] = line.interest_date_to
-                if not letter.compensation_waived and line.compensation_amount:
-                    compensated.add(move)
+            if not letter.compensation_waived:
+                if letter.letter_compensation_amount:
+                    claimed |= set(invoices.ids)
+                claimed |= set(
+                    letter.line_ids.filtered("compensation_amount").move_id.ids
+                )
+
+    def _raise_repeated_claim(self, move):
+        self.ensure_one()
+        raise UserError(
+            self.env._(
+                "The flat compensation for %(invoice)s was already claimed by a "
+                "letter that was sent. Recompute the claims of letter %(letter)s "
+                "before sending it.",
+                letter=self.name,
+                invoice=move.name,
+            )
+        )
 
     def _create_charge_moves(self):
         """Post one customer invoice per letter with its claimed charges and

@@ -693,6 +693,31 @@ class AccountMove(models.Model):
         )
         return dict(rows)
 
+    def _get_dunning_compensation_claimed(self, exclude_letters=None):
+        """Ids of the invoices whose flat compensation was already claimed
+        (not waived) by a sent letter: it is owed once per invoice."""
+        if not self:
+            return set()
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT line.move_id
+                  FROM account_dunning_letter_line line
+                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
+                 WHERE line.move_id = ANY(%s)
+                   AND letter.id != ALL(%s)
+                   AND letter.state = 'done'
+                   AND NOT COALESCE(letter.compensation_waived, FALSE)
+                   AND (COALESCE(line.compensation_amount, 0) != 0
+                        OR COALESCE(letter.letter_compensation_amount, 0) != 0)
+                """,
+                self.ids,
+                exclude_letters.ids if exclude_letters else [],
+            )
+        )
+        return {move_id for (move_id,) in rows}
+
     def _get_dunning_principal_rows(self, date_to):
         """Receivable lines of the invoices and, per line and day, the amounts
         (invoice currency) that payments and credit notes settled up to

@@ -261,8 +261,8 @@ class TestClaims(DunningTestCommon):
     # Letters: compensation, fees, waivers, invoicing
     # ------------------------------------------------------------------
     def test_compensation_per_invoice_versus_per_letter(self):
-        self._invoice(self.business, 1000.0, "2024-01-01", "2024-01-31")
-        self._invoice(self.business, 500.0, "2024-01-01", "2024-01-31")
+        big = self._invoice(self.business, 1000.0, "2024-01-01", "2024-01-31")
+        small = self._invoice(self.business, 500.0, "2024-01-01", "2024-01-31")
         reminder = self._dun("2024-02-07", self.business)
         self._send(reminder, "2024-02-07")
         letter = self._dun("2024-02-21", self.business)
@@ -299,6 +299,19 @@ class TestClaims(DunningTestCommon):
                 }
             ],
         )
+        # Owed once: the sent letter covered both invoices; a later letter
+        # claims it again only for an invoice that is new to the claim.
+        self._send(letter, "2024-02-21")
+        newer = self._invoice(self.business, 200.0, "2024-02-01", "2024-02-15")
+        second = self._dun("2024-03-06", self.business)
+        self.assertEqual(second.line_ids.move_id, big + small + newer)
+        self.assertEqual(second.letter_compensation_amount, 40.0)
+        self.policy.compensation_mode = "invoice"
+        second.action_compute_claims()
+        self.assertEqual(
+            second.line_ids.mapped("compensation_amount"), [0.0, 0.0, 40.0]
+        )
+        self.assertEqual(second.letter_compensation_amount, 0.0)
 
     def test_no_compensation_for_consumers(self):
         consumer = self._create_customer("Erika Mustermann", is_company=False)
