@@ -9,3 +9,6 @@ from . import account_dunning_letter_line
 from . import account_move
 from . import res_company
 from . import res_partner
+from . import account_dunning_level_letter
+from . import account_dunning_letter_document
+from . import ir_actions_report
