@@ -115,6 +115,10 @@ class TestDunningLetters(DunningTestCommon):
         text = " ".join(str(body) for body in record.message_ids.mapped("body"))
         return text.replace("&nbsp;", " ").replace("\xa0", " ")
 
+    @staticmethod
+    def _amount(letter, value):
+        return letter._format_amount(value).replace("\xa0", " ")
+
     def _set_claims(self, letter, interest, fee):
         """Amounts as the claims arithmetic stores them on the letter."""
         letter.line_ids[0].interest_amount = interest
@@ -214,6 +218,38 @@ class TestDunningLetters(DunningTestCommon):
             "Hello Smith Trading Ltd, pay 2,000.00 € for %s, %s."
             % (self.inv_en_1.name, self.inv_en_2.name),
             text,
+        )
+
+    def test_claim_rows_and_interest_computation(self):
+        with freeze_time("2026-02-14"):
+            reminder = self._letter_of(self._letters(), self.english)
+            reminder.action_mark_done()
+        with freeze_time("2026-02-28"):
+            letter = self._letter_of(self._letters("2026-02-28"), self.english)
+        self.assertEqual(letter.level_id.name, "First Dunning Letter")
+        self.assertTrue(letter.level_id.apply_interest)
+        text = self._render_html(letter)
+        # The computation the claims arithmetic reports, row by row.
+        for line_id, segments in letter._get_interest_breakdown().items():
+            line = letter.line_ids.browse(line_id)
+            for segment in segments:
+                self.assertIn(line.move_name, text)
+                self.assertIn(self._amount(letter, segment["amount"]), text)
+        self.assertEqual(
+            "Statutory default interest" in text,
+            not letter.currency_id.is_zero(letter.amount_interest),
+            "the interest row shows exactly when interest is claimed",
+        )
+        letter.line_ids[0].compensation_amount = 40.0
+        letter.letter_compensation_amount = 0.0
+        text = self._render_html(letter)
+        self.assertIn(
+            "Flat compensation under § 288 (5) BGB for invoice(s) %s 40.00 €"
+            % letter.line_ids[0].move_name,
+            text,
+        )
+        self.assertIn(
+            "Total due %s" % self._amount(letter, letter.amount_total_due), text
         )
 
     @freeze_time("2026-02-14")
