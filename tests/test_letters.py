@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from lxml import html as lxml_html
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from .common import DunningTestCommon
@@ -400,6 +400,30 @@ class TestDunningLetters(DunningTestCommon):
         self.assertEqual(
             page_count(both), page_count(archived) + page_count(self._render_pdf(other))
         )
+
+    @freeze_time("2026-02-14")
+    def test_dunning_user_sends_and_prints(self):
+        letters = self._letters()
+        letters.filtered(lambda lt: lt.partner_id == self.german).channel = "post"
+        user = new_test_user(
+            self.env,
+            login="dunning_clerk",
+            email="clerk@example.com",
+            groups="base.group_user,account_relationship_dunning.group_dunning_user",
+            company_id=self.company.id,
+        )
+        self.assertFalse(
+            user.has_group("account_relationship_dunning.group_dunning_manager")
+        )
+        as_user = letters.with_user(user).with_context(force_report_rendering=True)
+        as_user.action_send_email()
+        action = as_user.action_print_post_letters()
+        self.assertEqual(set(letters.mapped("state")), {"done"})
+        self.assertTrue(all(letters.mapped("pdf_attachment_id")))
+        batch = self.env["ir.attachment"].browse(
+            int(re.search(r"/web/content/(\d+)", action["url"]).group(1))
+        )
+        self.assertIn(self.inv_de.name, pdf_text(batch.with_user(user).raw))
 
     @freeze_time("2026-02-14")
     def test_mark_done_archives_document(self):
