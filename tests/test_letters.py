@@ -72,6 +72,12 @@ class TestDunningLetters(DunningTestCommon):
         cls.env["ir.module.module"]._load_module_terms(
             ["account_relationship_dunning"], ["de_DE"], overwrite=True
         )
+        # A company gets copies of the shipped policies, with the translations
+        # of the languages loaded at that moment: copy them again, as for a
+        # company created once German is installed.
+        Policy = cls.env["account.dunning.policy"]
+        Policy.search([("company_id", "=", cls.company.id)]).unlink()
+        Policy._create_default_policies(cls.company)
         cls.english = cls._create_customer("Smith Trading Ltd", lang="en_US")
         cls.english.user_id = cls.salesperson
         cls.german = cls._create_customer("Müller Maschinenbau GmbH", lang="de_DE")
