@@ -6,3 +6,4 @@ from . import test_disputes
 from . import test_legal
 from . import test_limitation
 from . import test_demo
+from . import test_letters
