@@ -7,7 +7,7 @@
     "author": "Relationship Dunning Team",
     "website": "https://example.com/account_relationship_dunning",
     "license": "LGPL-3",
-    "depends": ["account", "mail"],
+    "depends": ["account", "mail", "account_qr_code_sepa"],
     "data": [
         "security/account_relationship_dunning_groups.xml",
         "security/ir.model.access.csv",
@@ -42,6 +42,11 @@
         "report/account_dunning_handover_templates.xml",
         "views/account_dunning_base_rate_views.xml",
         "views/account_relationship_dunning_menus.xml",
+        "data/account_dunning_level_text_data.xml",
+        "report/account_dunning_letter_reports.xml",
+        "report/account_dunning_letter_templates.xml",
+        "data/mail_template_data.xml",
+        "views/account_dunning_letter_document_views.xml",
         "data/account_dunning_base_rate_data.xml",
     ],
     "demo": [

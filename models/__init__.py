@@ -26,4 +26,7 @@ from . import product_category
 from . import res_config_settings
 from . import account_dunning_demo
 from . import account_chart_template
+from . import account_dunning_level_letter
+from . import account_dunning_letter_document
+from . import ir_actions_report
 from . import account_dunning_base_rate

@@ -6,4 +6,5 @@ from . import test_disputes
 from . import test_legal
 from . import test_limitation
 from . import test_demo
+from . import test_letters
 from . import test_claims

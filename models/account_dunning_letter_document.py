@@ -1,0 +1,664 @@
+from markupsafe import Markup, escape
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize, format_date, is_html_empty
+from odoo.tools.misc import formatLang
+from odoo.tools.pdf import merge_pdf
+
+LETTER_REPORT = "account_relationship_dunning.account_dunning_letter_report"
+LETTER_MAIL_TEMPLATE = "account_relationship_dunning.mail_template_dunning_letter"
+POSTAL_FIELDS = ("street", "zip", "city", "country_id")
+# Invoice numbers named in a subject before "and N more".
+SUBJECT_MAX_INVOICES = 6
+# The EPC QR code carries at most 140 characters of remittance information.
+REFERENCE_MAX_LENGTH = 140
+# Shipped level whose text a level without its own text uses, per tone.
+DEFAULT_TEXT_LEVELS = {
+    "friendly": "account_relationship_dunning.policy_standard_all_reminder",
+    "neutral": "account_relationship_dunning.policy_standard_all_first",
+    "firm": "account_relationship_dunning.policy_standard_all_second",
+    "final": "account_relationship_dunning.policy_standard_all_final",
+}
+
+
+class AccountDunningLetter(models.Model):
+    """The letter as a document: PDF report, e-mail, batch print, archive.
+
+    Sending refuses outdated letters instead of silently changing them: when
+    an invoice of the letter was paid or its open amount changed after the
+    run prepared the letter, the letter is cancelled with a message saying
+    why (its invoices get their previous level back), so the next dunning
+    run prepares an up-to-date letter. A letter therefore never states
+    amounts that differ from the database at the time it is sent.
+    """
+
+    _inherit = "account.dunning.letter"
+
+    pdf_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Archived Document",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="The document exactly as it was sent; reprints return this file.",
+    )
+
+    # ------------------------------------------------------------------
+    # Letter content (used by the report and the e-mail template)
+    # ------------------------------------------------------------------
+    def _get_customer_number(self):
+        self.ensure_one()
+        return self.partner_id.ref or str(self.partner_id.id)
+
+    def _get_letter_subject(self):
+        self.ensure_one()
+        numbers = self.line_ids.mapped("move_name")
+        shown = ", ".join(numbers[:SUBJECT_MAX_INVOICES])
+        if len(numbers) > SUBJECT_MAX_INVOICES:
+            shown = self.env._(
+                "%(numbers)s and %(count)s more",
+                numbers=shown,
+                count=len(numbers) - SUBJECT_MAX_INVOICES,
+            )
+        if len(numbers) == 1:
+            return self.env._(
+                "%(level)s – invoice %(numbers)s",
+                level=self.level_id.name,
+                numbers=shown,
+            )
+        return self.env._(
+            "%(level)s – invoices %(numbers)s", level=self.level_id.name, numbers=shown
+        )
+
+    def _get_letter_salutation(self):
+        self.ensure_one()
+        partner = self.partner_id
+        if partner.is_company:
+            return self.env._("Dear Sir or Madam,")
+        return self.env._("Dear %(name)s,", name=partner.name)
+
+    def _format_amount(self, amount):
+        return formatLang(self.env, amount, currency_obj=self.currency_id)
+
+    def _get_placeholder_values(self):
+        self.ensure_one()
+        return {
+            "customer": self.partner_id.name or "",
+            "deadline": format_date(self.env, self.payment_deadline),
+            "total": self._format_amount(self.amount_total_due),
+            "level": self.level_id.name or "",
+            "invoices": ", ".join(self.line_ids.mapped("move_name")),
+            "company": self.company_id.name or "",
+        }
+
+    def _get_letter_body(self):
+        """The level's text in the current language, placeholders filled."""
+        self.ensure_one()
+        text = self.level_id.letter_text
+        if is_html_empty(text):
+            default = self.env.ref(
+                DEFAULT_TEXT_LEVELS.get(self.tone, ""), raise_if_not_found=False
+            )
+            # sudo: the shipped default level may belong to another company;
+            # only its text is read.
+            text = default and default.sudo().letter_text
+        if is_html_empty(text):
+            return Markup()
+        body = str(text)
+        for key, value in self._get_placeholder_values().items():
+            body = body.replace("{%s}" % key, str(escape(value)))
+        return Markup(body)
+
+    def _get_claim_rows(self):
+        """Rows between the open principal and the total: only what is claimed."""
+        self.ensure_one()
+        currency = self.currency_id
+        rows = []
+        if not currency.is_zero(self.amount_interest):
+            rows.append(
+                {
+                    "label": self.env._("Statutory default interest"),
+                    "amount": self.amount_interest,
+                }
+            )
+        per_invoice = self.line_ids.filtered(
+            lambda line: not currency.is_zero(line.compensation_amount)
+        )
+        if per_invoice:
+            rows.append(
+                {
+                    "label": self.env._(
+                        "Flat compensation under § 288 (5) BGB for invoice(s) "
+                        "%(invoices)s",
+                        invoices=", ".join(per_invoice.mapped("move_name")),
+                    ),
+                    "amount": sum(per_invoice.mapped("compensation_amount")),
+                }
+            )
+        if not currency.is_zero(self.letter_compensation_amount):
+            rows.append(
+                {
+                    "label": self.env._("Flat compensation under § 288 (5) BGB"),
+                    "amount": self.letter_compensation_amount,
+                }
+            )
+        if not currency.is_zero(self.fee_amount):
+            rows.append(
+                {
+                    "label": self.env._("Dunning fee (costs of this letter)"),
+                    "amount": self.fee_amount,
+                }
+            )
+        return rows
+
+    def _get_interest_rows(self):
+        """The interest computation, one row per period of each invoice."""
+        self.ensure_one()
+        breakdown = self._get_interest_breakdown()
+        return [
+            {"line": line, **segment}
+            for line in self.line_ids
+            for segment in breakdown.get(line.id) or []
+        ]
+
+    def _get_contact_values(self):
+        self.ensure_one()
+        user = self.user_id or self.policy_id.responsible_user_id
+        company = self.company_id
+        partner = user.partner_id
+        return {
+            "name": user.name or company.name,
+            "phone": partner.phone or partner.mobile or company.phone,
+            "email": user.email or company.email,
+        }
+
+    def _get_payment_bank(self):
+        """The company account the customer should pay to (IBAN preferred)."""
+        self.ensure_one()
+        company_partner = self.company_id.partner_id
+        banks = self.line_ids.move_id.partner_bank_id.filtered(
+            lambda bank: bank.partner_id == company_partner
+        )
+        banks = (banks | company_partner.bank_ids).filtered("active")
+        iban = banks.filtered(lambda bank: bank.acc_type == "iban")
+        return (iban or banks)[:1]
+
+    def _get_payment_reference(self):
+        self.ensure_one()
+        references = [
+            line.move_id.payment_reference or line.move_name for line in self.line_ids
+        ]
+        reference = " ".join(dict.fromkeys(ref for ref in references if ref))
+        if not reference or len(reference) > REFERENCE_MAX_LENGTH:
+            reference = f"{self.name} {self._get_customer_number()}"
+        return reference
+
+    def _get_payment_qr_params(self, reference):
+        """What the EPC QR code asks to transfer."""
+        self.ensure_one()
+        return {
+            "amount": self.currency_id.round(self.amount_total_due),
+            "currency": self.currency_id,
+            "debtor_partner": self.partner_id,
+            "free_communication": reference,
+            "structured_communication": None,
+        }
+
+    def _get_payment_qr_code(self, bank, reference):
+        """EPC (SEPA credit transfer) QR code as a data URI, or None."""
+        self.ensure_one()
+        if not bank or self.currency_id.compare_amounts(self.amount_total_due, 0) <= 0:
+            return None
+        return bank.build_qr_code_base64(
+            **self._get_payment_qr_params(reference),
+            qr_method="sct_qr",
+            silent_errors=True,
+        )
+
+    def _get_next_step_sentence(self):
+        """The step announced if the deadline passes, only when configured."""
+        self.ensure_one()
+        level = self.level_id
+        step = level.letter_next_step
+        deadline = format_date(self.env, self.payment_deadline)
+        if step == "next_level":
+            levels = level.policy_id._get_sorted_levels()
+            following = levels.filtered(
+                lambda lvl: (lvl.days_overdue, lvl.id) > (level.days_overdue, level.id)
+            )[:1]
+            if not following:
+                return ""
+            return self.env._(
+                "Should we not have received your payment by %(deadline)s, our "
+                "next step will be: %(step)s.",
+                deadline=deadline,
+                step=following.name,
+            )
+        if step == "court":
+            return self.env._(
+                "Should we not have received your payment by %(deadline)s, we "
+                "will apply for a payment order in the court dunning procedure. "
+                "We would very much like to avoid this step.",
+                deadline=deadline,
+            )
+        if step == "collection":
+            return self.env._(
+                "Should we not have received your payment by %(deadline)s, we "
+                "will hand the claim over to a collection agency. We would very "
+                "much like to avoid this step.",
+                deadline=deadline,
+            )
+        if step == "lawyer":
+            return self.env._(
+                "Should we not have received your payment by %(deadline)s, we "
+                "will hand the matter over to our lawyer. We would very much "
+                "like to avoid this step.",
+                deadline=deadline,
+            )
+        return ""
+
+    def _get_letter_report_values(self):
+        """Everything the letter template shows beyond the stored fields."""
+        self.ensure_one()
+        bank = self._get_payment_bank()
+        reference = self._get_payment_reference()
+        return {
+            "customer_number": self._get_customer_number(),
+            "subject": self._get_letter_subject(),
+            "salutation": self._get_letter_salutation(),
+            "body": self._get_letter_body(),
+            "claim_rows": self._get_claim_rows(),
+            "interest_rows": self._get_interest_rows(),
+            "bank": bank,
+            "payment_reference": reference,
+            "qr_code": self._get_payment_qr_code(bank, reference),
+            "next_step": self._get_next_step_sentence(),
+            "contact": self._get_contact_values(),
+        }
+
+    # ------------------------------------------------------------------
+    # Documents
+    # ------------------------------------------------------------------
+    def _get_document_filename(self):
+        self.ensure_one()
+        return "%s.pdf" % self.name.replace("/", "-")
+
+    def _render_letter_documents(self):
+        """Render every letter of ``self``: ``{letter_id: bytes}``.
+
+        One wkhtmltopdf call per letter: each letter is archived on its own,
+        and wkhtmltopdf built with unpatched Qt (Debian's package) cannot
+        render several documents in one call. Like every Odoo report, test
+        runs get HTML instead of PDF unless the context holds
+        ``force_report_rendering``.
+        """
+        Report = self.env["ir.actions.report"]
+        documents = {}
+        for letter_id in self.ids:
+            content, report_type = Report._pre_render_qweb_pdf(
+                LETTER_REPORT, res_ids=[letter_id]
+            )
+            if report_type == "pdf":
+                stream = content[letter_id]["stream"]
+                content = stream.getvalue()
+                stream.close()
+            documents[letter_id] = content
+        return documents
+
+    def _archive_documents(self):
+        """Render and attach the document of every letter of ``self``."""
+        documents = self._render_letter_documents()
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": letter._get_document_filename(),
+                    "raw": documents[letter.id],
+                    "res_model": self._name,
+                    "res_id": letter.id,
+                }
+                for letter in self
+            ]
+        )
+        for letter, attachment in zip(self, attachments, strict=True):
+            letter.pdf_attachment_id = attachment
+        return attachments
+
+    def _on_done(self):
+        res = super()._on_done()
+        to_archive = self.filtered(
+            lambda letter: letter.channel != "phone" and not letter.pdf_attachment_id
+        )
+        if to_archive:
+            to_archive._archive_documents()
+        return res
+
+    # ------------------------------------------------------------------
+    # Checks before sending
+    # ------------------------------------------------------------------
+    def _get_outdated_message(self):
+        """Why the letter may no longer be sent as prepared, or ``None``."""
+        self.ensure_one()
+        currency = self.company_id.currency_id
+        paid, changed = [], []
+        for line in self.line_ids:
+            move = line.move_id
+            current = move.amount_residual_signed if move.state == "posted" else 0.0
+            if currency.is_zero(current):
+                paid.append(line.move_name)
+            elif currency.compare_amounts(current, line.amount_residual_company):
+                changed.append(
+                    self.env._(
+                        "%(invoice)s: %(before)s → %(now)s",
+                        invoice=line.move_name,
+                        before=formatLang(
+                            self.env,
+                            line.amount_residual_company,
+                            currency_obj=currency,
+                        ),
+                        now=formatLang(self.env, current, currency_obj=currency),
+                    )
+                )
+        if paid and len(paid) == len(self.line_ids):
+            return self.env._(
+                "Not sent: all invoices of this letter were paid in the meantime "
+                "(%(invoices)s). The letter was cancelled.",
+                invoices=", ".join(paid),
+            )
+        if paid or changed:
+            changes = [
+                self.env._("%(invoice)s: paid", invoice=name) for name in paid
+            ] + changed
+            return self.env._(
+                "Not sent: the open amounts changed since the letter was prepared "
+                "(%(changes)s). The letter was cancelled so that it never states "
+                "outdated amounts; the next dunning run prepares an up-to-date "
+                "letter.",
+                changes="; ".join(changes),
+            )
+        return None
+
+    def _cancel_outdated(self):
+        """Cancel (with a message) the letters whose amounts are outdated."""
+        cancelled = self.browse()
+        for letter in self:
+            message = letter._get_outdated_message()
+            if message:
+                letter.action_cancel()
+                letter.message_post(body=message)
+                cancelled |= letter
+        return cancelled
+
+    def _check_postal_address(self):
+        missing = []
+        Partner = self.env["res.partner"]
+        for letter in self:
+            partner = letter.partner_id
+            fields_missing = [
+                Partner._fields[name]._description_string(self.env)
+                for name in POSTAL_FIELDS
+                if not partner[name]
+            ]
+            if fields_missing:
+                missing.append(
+                    self.env._(
+                        "%(letter)s, %(customer)s: %(fields)s",
+                        letter=letter.name,
+                        customer=partner.display_name,
+                        fields=", ".join(fields_missing),
+                    )
+                )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "These letters cannot be printed because the customer's postal "
+                    "address is incomplete (street, ZIP, city and country are "
+                    "needed). Complete the addresses and print again; nothing was "
+                    "printed or marked as sent.\n%(letters)s",
+                    letters="\n".join(missing),
+                )
+            )
+
+    def _switch_to_post(self):
+        """E-mail letters whose customer has no valid address go by post."""
+        for letter in self:
+            note = self.env._(
+                "No valid e-mail address for %(customer)s: switched to post.",
+                customer=letter.partner_id.display_name,
+            )
+            letter.write({"channel": "post", "channel_note": note})
+            letter.message_post(
+                body=self.env._("%(note)s Print it with the post letters.", note=note)
+            )
+
+    def _check_sendable(self, channel):
+        letters = self.filtered(
+            lambda letter: letter.state == "ready" and letter.channel == channel
+        )
+        if not letters:
+            if channel == "post":
+                message = self.env._(
+                    "None of the selected letters is ready to be printed for post. "
+                    "Only approved letters (state Ready) of the channel Post can be "
+                    "printed."
+                )
+            else:
+                message = self.env._(
+                    "None of the selected letters is ready to be sent by e-mail. "
+                    "Only approved letters (state Ready) of the channel E-mail can "
+                    "be sent."
+                )
+            raise UserError(message)
+        return letters
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    def _mark_sent(self):
+        self.write({"state": "done"})
+        self._on_done()
+
+    def _log_sent(self, body_by_letter):
+        """Note the sending on the customers' and the invoices' chatter."""
+        partner_bodies, move_bodies = {}, {}
+        for letter in self:
+            body = body_by_letter(letter)
+            partner_bodies.setdefault(letter.partner_id.id, []).append(body)
+            for move in letter.line_ids.move_id:
+                move_bodies.setdefault(move.id, []).append(body)
+        for model, bodies in (
+            ("res.partner", partner_bodies),
+            ("account.move", move_bodies),
+        ):
+            self.env[model].browse(list(bodies))._message_log_batch(
+                bodies={
+                    res_id: Markup("<br/>").join(texts)
+                    for res_id, texts in bodies.items()
+                }
+            )
+
+    def _send_by_email(self):
+        """Queue the e-mails (mail queue), with the archived PDF attached."""
+        template = self.env.ref(LETTER_MAIL_TEMPLATE)
+        rendered = template._generate_template(
+            self.ids, ("subject", "body_html", "email_from")
+        )
+        for letter in self:
+            values = rendered[letter.id]
+            letter.with_context(mail_notify_force_send=False).message_post(
+                body=values["body_html"],
+                subject=values["subject"],
+                email_from=values.get("email_from") or None,
+                partner_ids=letter.partner_id.ids,
+                attachment_ids=letter.pdf_attachment_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+        self._log_sent(
+            lambda letter: self.env._(
+                "Dunning letter %(letter)s (%(level)s) sent by e-mail.",
+                letter=letter._get_html_link(),
+                level=letter.level_id.name,
+            )
+        )
+
+    def _notify_result(self, title, lines, next_action=None, sticky=False):
+        params = {
+            "title": title,
+            "message": "\n".join(lines),
+            "type": "warning" if sticky else "success",
+            "sticky": sticky,
+        }
+        if next_action:
+            params["next"] = next_action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
+
+    def action_send_email(self):
+        """Send the ready e-mail letters of ``self`` and mark them as sent.
+
+        Customers without a valid e-mail address are switched to post, and
+        outdated letters are cancelled; both are reported, never sent.
+        """
+        letters = self._check_sendable("email")
+        no_email = letters.filtered(
+            lambda letter: not email_normalize(letter.partner_id.email)
+        )
+        no_email._switch_to_post()
+        letters -= no_email
+        cancelled = letters._cancel_outdated()
+        letters -= cancelled
+        if letters:
+            letters._mark_sent()
+            letters._send_by_email()
+        lines = []
+        if letters:
+            lines.append(
+                self.env._(
+                    "%(count)s letter(s) queued for sending by e-mail.",
+                    count=len(letters),
+                )
+            )
+        if no_email:
+            lines.append(
+                self.env._(
+                    "%(count)s letter(s) switched to post (no valid e-mail "
+                    "address): %(letters)s",
+                    count=len(no_email),
+                    letters=", ".join(no_email.mapped("name")),
+                )
+            )
+        if cancelled:
+            lines.append(
+                self.env._(
+                    "%(count)s letter(s) cancelled because their invoices were "
+                    "paid or changed: %(letters)s",
+                    count=len(cancelled),
+                    letters=", ".join(cancelled.mapped("name")),
+                )
+            )
+        return self._notify_result(
+            self.env._("Dunning e-mails"),
+            lines,
+            sticky=bool(no_email or cancelled),
+        )
+
+    def action_print_post_letters(self):
+        """Print the ready post letters of ``self`` as one PDF, mark them sent.
+
+        All or nothing for addresses: one incomplete postal address stops
+        the whole batch before anything changes.
+        """
+        letters = self._check_sendable("post")
+        letters._check_postal_address()
+        cancelled = letters._cancel_outdated()
+        letters -= cancelled
+        cancel_lines = []
+        if cancelled:
+            cancel_lines.append(
+                self.env._(
+                    "%(count)s letter(s) cancelled because their invoices were "
+                    "paid or changed: %(letters)s",
+                    count=len(cancelled),
+                    letters=", ".join(cancelled.mapped("name")),
+                )
+            )
+        if not letters:
+            return self._notify_result(
+                self.env._("Nothing to print"), cancel_lines, sticky=True
+            )
+        letters = letters.sorted(
+            lambda letter: (letter.partner_id.name or "", letter.id)
+        )
+        letters._mark_sent()
+        letters._log_sent(
+            lambda letter: self.env._(
+                "Dunning letter %(letter)s (%(level)s) printed for dispatch by post.",
+                letter=letter._get_html_link(),
+                level=letter.level_id.name,
+            )
+        )
+        attachment = letters._create_print_batch()
+        download = {
+            "type": "ir.actions.act_url",
+            "url": "/web/content/%s?download=true" % attachment.id,
+            "target": "download",
+        }
+        if not cancel_lines:
+            return download
+        return self._notify_result(
+            self.env._("Dunning letters printed"),
+            [
+                self.env._("%(count)s letter(s) printed.", count=len(letters)),
+                *cancel_lines,
+            ],
+            next_action=download,
+            sticky=True,
+        )
+
+    def _create_print_batch(self):
+        """One file with the archived documents of ``self``, in order."""
+        documents = [letter.pdf_attachment_id.raw for letter in self]
+        if all(document.startswith(b"%PDF") for document in documents):
+            content = merge_pdf(documents)
+        else:  # HTML documents of test runs without PDF rendering
+            content = b"".join(documents)
+        runs = self.run_id
+        return self.env["ir.attachment"].create(
+            {
+                "name": self.env._(
+                    "Dunning letters %(date)s.pdf",
+                    date=fields.Date.to_string(fields.Date.context_today(self)),
+                ),
+                "raw": content,
+                "res_model": runs._name if len(runs) == 1 else False,
+                "res_id": runs.id if len(runs) == 1 else False,
+            }
+        )
+
+    def action_preview(self):
+        """Show the letter as it would be printed, without sending anything."""
+        self.ensure_one()
+        action = self.env.ref(LETTER_REPORT).report_action(self, config=False)
+        action["report_type"] = "qweb-html"
+        return action
+
+    def action_download_document(self):
+        """The archived document, byte for byte as it was sent."""
+        self.ensure_one()
+        if not self.pdf_attachment_id:
+            raise UserError(
+                self.env._(
+                    "Letter %(name)s has no archived document: it was not sent yet.",
+                    name=self.name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/web/content/%s?download=true" % self.pdf_attachment_id.id,
+            "target": "download",
+        }
