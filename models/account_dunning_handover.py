@@ -511,7 +511,12 @@ class AccountDunningHandover(models.Model):
                     "date_due": move.invoice_date_due,
                     "amount_principal": move.amount_residual,
                     "interest_points": points,
-                    "interest_date_from": move.invoice_date_due + timedelta(days=1),
+                    # after the interest already invoiced by a charges invoice
+                    "interest_date_from": max(
+                        move.invoice_date_due,
+                        move.dunning_interest_charged_until or move.invoice_date_due,
+                    )
+                    + timedelta(days=1),
                     "claim_type_id": claim_types[move.id].id,
                     "fee_amount": costs_by_move[move.id]["fee"],
                     "compensation_amount": costs_by_move[move.id]["compensation"],
@@ -557,6 +562,9 @@ class AccountDunningHandover(models.Model):
         currency = self.currency_id
         costs = []
         for letter in letters:
+            if letter.charge_move_id:
+                # Its charges were invoiced: that invoice is a claim of its own.
+                continue
             lines = letter.line_ids.filtered(
                 lambda ln: ln.move_id in self.move_ids
             ).sorted(lambda ln: (ln.date_due or fields.Date.today(), ln.id))
@@ -569,11 +577,22 @@ class AccountDunningHandover(models.Model):
                 )
 
             first_move = lines[0].move_id
+            # Waived amounts (policy) were shown on the letter, never claimed.
+            fee = 0.0 if letter.fees_waived else letter.fee_amount
+            waive = letter.compensation_waived
             items = [
-                ("fee", first_move, letter.fee_amount),
-                ("compensation", first_move, letter.letter_compensation_amount),
+                ("fee", first_move, fee),
+                (
+                    "compensation",
+                    first_move,
+                    0.0 if waive else letter.letter_compensation_amount,
+                ),
             ] + [
-                ("compensation", line.move_id, line.compensation_amount)
+                (
+                    "compensation",
+                    line.move_id,
+                    0.0 if waive else line.compensation_amount,
+                )
                 for line in lines
             ]
             for kind, move, amount in items:

@@ -150,6 +150,14 @@ class AccountDunningLetter(models.Model):
                     "amount": self.fee_amount,
                 }
             )
+        if not currency.is_zero(self.amount_waived):
+            # Waivers (policy): shown, then taken off the total due.
+            rows.append(
+                {
+                    "label": self.env._("Waived, not claimed"),
+                    "amount": -self.amount_waived,
+                }
+            )
         return rows
 
     def _get_interest_rows(self):

@@ -520,6 +520,13 @@ class TestClaims(DunningTestCommon):
                 }
             ],
         )
+        # The letter shows the waived interest and takes it off the total.
+        rows = letter._get_claim_rows()
+        self.assertEqual([row["amount"] for row in rows], [7.26, 40.0, 2.5, -7.26])
+        self.assertAlmostEqual(
+            letter.amount_residual + sum(row["amount"] for row in rows),
+            letter.amount_total_due,
+        )
         self._send(letter, "2024-02-21")
         self.assertEqual(letter.charge_move_id.amount_total, 42.5)
         self.assertEqual(
@@ -527,6 +534,36 @@ class TestClaims(DunningTestCommon):
         )
         # Waived interest was not charged: nothing recorded as invoiced.
         self.assertFalse(invoice.dunning_interest_charged_until)
+
+    def test_handover_leaves_out_waived_and_invoiced_charges(self):
+        debtor = self._create_customer("Schuldner GmbH")
+        self._set_segment(debtor, "standard")
+        invoice = self._invoice(debtor, 1000.0, "2026-01-05", "2026-02-04")
+        waived = self._send_final_letter(
+            debtor, invoice, "2026-03-10", fee=2.5, compensation=40.0
+        )
+        waived.compensation_waived = True
+        invoiced = self._send_final_letter(debtor, invoice, "2026-03-20", fee=5.0)
+        invoiced.charge_move_id = self._invoice(debtor, 5.0, "2026-03-20", "2026-03-30")
+        invoice.dunning_interest_charged_until = date(2026, 3, 20)
+        handover = self.env["account.dunning.handover"].create(
+            {
+                "partner_id": debtor.id,
+                "company_id": self.company.id,
+                "channel": "court",
+                "move_ids": [Command.set(invoice.ids)],
+            }
+        )
+        with freeze_time("2026-04-01"):
+            handover.action_hand_over()
+        # Only the first letter's fee: its compensation was waived, the second
+        # letter's fee is in its charges invoice.
+        self.assertEqual(
+            [(cost.letter_id, cost.kind, cost.amount) for cost in handover.cost_ids],
+            [(waived, "fee", 2.5)],
+        )
+        # Interest up to 20 Mar was invoiced: the claim runs from 21 Mar.
+        self.assertEqual(handover.line_ids.interest_date_from, date(2026, 3, 21))
 
     def test_interest_from_first_letter_policy(self):
         self.policy.interest_start = "letter"

@@ -111,9 +111,11 @@ class AccountDunningPaymentPlanWizard(models.TransientModel):
     def _compute_amount_charges(self):
         for wizard in self:
             letter = wizard.letter_id
+            # Waived charges are not owed; invoiced ones are an invoice of
+            # their own (the letter's charges invoice).
             wizard.amount_charges = (
-                letter.amount_interest + letter.amount_compensation + letter.fee_amount
-                if wizard.include_charges and letter
+                letter.amount_charges
+                if wizard.include_charges and letter and not letter.charge_move_id
                 else 0.0
             )
 
