@@ -72,8 +72,8 @@ class AccountDunningLevel(models.Model):
     approval_required = fields.Boolean(
         help="Letters of this level wait for a dunning manager's approval.",
     )
-    offer_payment_plan = fields.Boolean(string="Offer Payment Plan")
-    offer_mediation = fields.Boolean(string="Offer Mediation")
+    offer_payment_plan = fields.Boolean()
+    offer_mediation = fields.Boolean()
     is_final = fields.Boolean(
         compute="_compute_sequence",
         store=True,

@@ -98,7 +98,6 @@ class AccountDunningProfile(models.Model):
     )
     segment_override_id = fields.Many2one(
         "account.dunning.segment",
-        string="Segment Override",
         readonly=True,
         ondelete="set null",
         tracking=True,
@@ -124,7 +123,7 @@ class AccountDunningProfile(models.Model):
         tracking=True,
         help="No dunning step for this customer up to and including this date.",
     )
-    block_reason = fields.Char(string="Block Reason", tracking=True)
+    block_reason = fields.Char(tracking=True)
     letter_ids = fields.One2many(
         "account.dunning.letter",
         compute="_compute_letter_ids",
@@ -164,8 +163,10 @@ class AccountDunningProfile(models.Model):
         )
         for profile in self:
             profile.letter_ids = letters.filtered(
-                lambda letter, p=profile: letter.partner_id == p.partner_id
-                and letter.company_id == p.company_id
+                lambda letter, p=profile: (
+                    letter.partner_id == p.partner_id
+                    and letter.company_id == p.company_id
+                )
             )
 
     def _score_factor_labels(self):
@@ -183,9 +184,10 @@ class AccountDunningProfile(models.Model):
     @api.constrains("segment_override_id", "override_reason", "override_until")
     def _check_override(self):
         for profile in self:
-            if profile.segment_override_id and not (
-                profile.override_reason or ""
-            ).strip():
+            if (
+                profile.segment_override_id
+                and not (profile.override_reason or "").strip()
+            ):
                 raise ValidationError(
                     self.env._(
                         "A segment override for %(partner)s needs a reason.",
@@ -236,8 +238,9 @@ class AccountDunningProfile(models.Model):
         }
 
     def action_clear_override(self):
-        self._clear_override(self.env._("Override removed by %(user)s.",
-                                        user=self.env.user.name))
+        self._clear_override(
+            self.env._("Override removed by %(user)s.", user=self.env.user.name)
+        )
         return True
 
     # ------------------------------------------------------------------
@@ -531,9 +534,7 @@ class AccountDunningProfile(models.Model):
                 partner_filter=partner_filter,
             )
         )
-        for partner_id, total, on_time, weighted, max_late, overdue in (
-            punctuality_rows
-        ):
+        for partner_id, total, on_time, weighted, max_late, overdue in punctuality_rows:
             values = metrics.setdefault(partner_id, self._empty_metrics())
             total = float(total or 0.0)
             if total > 0:

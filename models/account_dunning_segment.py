@@ -81,8 +81,13 @@ class AccountDunningSegment(models.Model):
             segment.profile_count = counts.get(segment.id, 0)
 
     @api.constrains(
-        "score_min", "score_max", "tenure_min_days", "tenure_max_days",
-        "revenue_min", "broken_plans_min", "avg_days_late_min",
+        "score_min",
+        "score_max",
+        "tenure_min_days",
+        "tenure_max_days",
+        "revenue_min",
+        "broken_plans_min",
+        "avg_days_late_min",
     )
     def _check_rules(self):
         for segment in self:
@@ -94,13 +99,16 @@ class AccountDunningSegment(models.Model):
                         name=segment.name,
                     )
                 )
-            if min(
-                segment.tenure_min_days,
-                segment.tenure_max_days,
-                segment.revenue_min,
-                segment.broken_plans_min,
-                segment.avg_days_late_min,
-            ) < 0:
+            if (
+                min(
+                    segment.tenure_min_days,
+                    segment.tenure_max_days,
+                    segment.revenue_min,
+                    segment.broken_plans_min,
+                    segment.avg_days_late_min,
+                )
+                < 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "Segment %(name)s: rule values cannot be negative.",

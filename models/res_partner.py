@@ -10,7 +10,6 @@ class ResPartner(models.Model):
             ("b2b", "Business"),
             ("consumer", "Consumer"),
         ],
-        string="Dunning Customer Type",
         default="auto",
         required=True,
         help="Automatic: a company is a business customer, an individual a "
@@ -29,7 +28,6 @@ class ResPartner(models.Model):
     dunning_segment_id = fields.Many2one(
         "account.dunning.segment",
         compute="_compute_dunning_profile_id",
-        string="Dunning Segment",
     )
     dunning_score = fields.Float(compute="_compute_dunning_profile_id")
     dunning_score_breakdown = fields.Html(

@@ -122,6 +122,7 @@ class DunningTestCommon(AccountTestInvoicingCommon):
             company_id=self.company.id,
             company_ids=[Command.set(self.company.ids)],
         )
+
     # ------------------------------------------------------------------
     # Disputes, legal handover, limitation (appended)
     # ------------------------------------------------------------------

@@ -21,14 +21,14 @@ class TestDunningConfiguration(DunningTestCommon):
             set(policies.segment_id.mapped("code")),
             {"strategic", "established", "standard", "new", "at_risk"},
         )
-        self.assertEqual(
-            set(policies.mapped("customer_type")), {"all", "consumer"}
-        )
+        self.assertEqual(set(policies.mapped("customer_type")), {"all", "consumer"})
         for policy in policies:
             levels = policy._get_sorted_levels()
             self.assertEqual(len(levels), 4)
             self.assertTrue(levels[-1].is_final)
-            self.assertTrue(levels[-1].approval_required or policy.segment_id.code == "at_risk")
+            self.assertTrue(
+                levels[-1].approval_required or policy.segment_id.code == "at_risk"
+            )
             # German practice: no fee on the reminder.
             self.assertEqual(levels[0].fee_amount, 0.0)
         strategic = policies.filtered(lambda p: p.segment_id.code == "strategic")
@@ -50,11 +50,18 @@ class TestDunningConfiguration(DunningTestCommon):
         with self.assertRaisesRegex(ValidationError, "same number of days"):
             with self.cr.savepoint():
                 levels[1].days_overdue = levels[0].days_overdue
-        self.assertEqual(self.policy._get_sorted_levels().mapped("days_overdue"), before)
+        self.assertEqual(
+            self.policy._get_sorted_levels().mapped("days_overdue"), before
+        )
 
     def test_negative_values_refused(self):
         level = self.policy._get_sorted_levels()[1]
-        for field in ("days_overdue", "fee_amount", "min_amount", "payment_deadline_days"):
+        for field in (
+            "days_overdue",
+            "fee_amount",
+            "min_amount",
+            "payment_deadline_days",
+        ):
             before = level[field]
             with self.assertRaisesRegex(ValidationError, "cannot be negative"):
                 with self.cr.savepoint():
@@ -68,7 +75,11 @@ class TestDunningConfiguration(DunningTestCommon):
         with self.assertRaisesRegex(ValidationError, "at least one action"):
             with self.cr.savepoint():
                 level.write(
-                    {"action_letter": False, "action_email": False, "action_call": False}
+                    {
+                        "action_letter": False,
+                        "action_email": False,
+                        "action_call": False,
+                    }
                 )
 
     @mute_logger("odoo.sql_db")
@@ -92,8 +103,11 @@ class TestDunningConfiguration(DunningTestCommon):
         self.assertEqual(profile.segment_id, segment_before)
         self.assertFalse(profile.segment_override_id)
         wizard = self.env["account.dunning.segment.override"].create(
-            {"profile_id": profile.id, "segment_id": self.segment["strategic"].id,
-             "reason": "Board decision"}
+            {
+                "profile_id": profile.id,
+                "segment_id": self.segment["strategic"].id,
+                "reason": "Board decision",
+            }
         )
         wizard.action_apply()
         self.assertEqual(profile.segment_id, self.segment["strategic"])
@@ -152,18 +166,30 @@ class TestDunningAccess(DunningTestCommon):
         customer = self._create_customer("Both Companies GmbH")
         self._set_segment(customer, "new")
         invoice_1 = self._invoice(customer, 100.0, "2026-01-01", "2026-01-31")
-        invoice_2 = self.env["account.move"].with_company(self.company_2).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": "2026-01-01",
-                "invoice_date_due": "2026-01-31",
-                "company_id": self.company_2.id,
-                "invoice_line_ids": [
-                    (0, 0, {"name": "Work", "quantity": 1, "price_unit": 200.0,
-                            "tax_ids": [(5, 0, 0)]})
-                ],
-            }
+        invoice_2 = (
+            self.env["account.move"]
+            .with_company(self.company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": "2026-01-01",
+                    "invoice_date_due": "2026-01-31",
+                    "company_id": self.company_2.id,
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "name": "Work",
+                                "quantity": 1,
+                                "price_unit": 200.0,
+                                "tax_ids": [(5, 0, 0)],
+                            },
+                        )
+                    ],
+                }
+            )
         )
         invoice_2.action_post()
         run = self._run("2026-02-14")

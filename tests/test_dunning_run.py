@@ -72,7 +72,9 @@ class TestDunningRun(DunningTestCommon):
             run = self._run("2026-02-20")
             decision = self._decision(run, self.inv_new)
             self.assertEqual(decision.reason, "interval")
-            self.assertFalse(run.letter_ids.filtered(lambda lt: lt.partner_id == self.newcomer))
+            self.assertFalse(
+                run.letter_ids.filtered(lambda lt: lt.partner_id == self.newcomer)
+            )
             self.assertEqual(self.inv_new.dunning_level_id.name, "Payment Reminder")
         with freeze_time("2026-03-01"):
             run = self._run("2026-03-01")
@@ -84,7 +86,9 @@ class TestDunningRun(DunningTestCommon):
             self.assertEqual(self._decision(run, self.inv_new).reason, "no_escalation")
         with freeze_time("2026-03-20"):
             run = self._run("2026-03-20")
-            self.assertEqual(self.inv_new.dunning_level_id.name, "Second Dunning Letter")
+            self.assertEqual(
+                self.inv_new.dunning_level_id.name, "Second Dunning Letter"
+            )
             self.assertEqual(str(self.inv_new.dunning_last_date), "2026-03-20")
 
     def test_levels_are_climbed_one_at_a_time(self):
@@ -112,9 +116,12 @@ class TestDunningRun(DunningTestCommon):
     def test_partial_payment_above_minimum_is_dunned_for_the_rest(self):
         self._pay(self.inv_new, 400.0, "2026-02-10")
         run = self._run("2026-02-14")
-        line = run.letter_ids.filtered(lambda lt: lt.partner_id == self.newcomer).line_ids
+        line = run.letter_ids.filtered(
+            lambda lt: lt.partner_id == self.newcomer
+        ).line_ids
         self.assertRecordValues(
-            line, [{"amount_total": 1000.0, "amount_paid": 400.0, "amount_residual": 600.0}]
+            line,
+            [{"amount_total": 1000.0, "amount_paid": 400.0, "amount_residual": 600.0}],
         )
 
     def test_blocks_until_a_date(self):
@@ -235,7 +242,9 @@ class TestDunningApproval(DunningTestCommon):
         self._set_segment(customer, "new")
         final = self._level("new", "Final Notice")
         second = self._level("new", "Second Dunning Letter")
-        invoice.write({"dunning_level_id": second.id, "dunning_last_date": "2026-02-20"})
+        invoice.write(
+            {"dunning_level_id": second.id, "dunning_last_date": "2026-02-20"}
+        )
         with freeze_time("2026-03-20"):
             run = self._run("2026-03-20")
         letter = run.letter_ids

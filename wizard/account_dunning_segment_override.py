@@ -12,9 +12,7 @@ class AccountDunningSegmentOverride(models.TransientModel):
         "account.dunning.segment", string="New Segment", required=True
     )
     reason = fields.Char(required=True)
-    until = fields.Date(
-        string="Until", help="Leave empty for an override without end date."
-    )
+    until = fields.Date(help="Leave empty for an override without end date.")
 
     def action_apply(self):
         self.ensure_one()
