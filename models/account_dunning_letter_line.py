@@ -74,7 +74,6 @@ class AccountDunningLetterLine(models.Model):
     days_overdue = fields.Integer()
     level_id = fields.Many2one(
         "account.dunning.level",
-        string="Level",
         help="The level this invoice reached with the letter.",
     )
     escalated = fields.Boolean(

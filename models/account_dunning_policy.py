@@ -202,12 +202,20 @@ class AccountDunningPolicy(models.Model):
         """Give companies without a policy a copy of the shipped defaults."""
         if isinstance(companies, list):
             companies = self.env["res.company"].browse(companies)
-        templates = self.sudo().search(  # sudo: read the shipped defaults of
-            # the main company, whatever the current user's companies are
-            [("company_id", "=", self.env.ref("base.main_company").id)]
-        ).filtered(lambda p: p.get_external_id().get(p.id, "").startswith(
-            "account_relationship_dunning."
-        ))
+        templates = (
+            self.sudo()
+            .search(  # sudo: read the shipped defaults of
+                # the main company, whatever the current user's companies are
+                [("company_id", "=", self.env.ref("base.main_company").id)]
+            )
+            .filtered(
+                lambda p: (
+                    p.get_external_id()
+                    .get(p.id, "")
+                    .startswith("account_relationship_dunning.")
+                )
+            )
+        )
         having = self.sudo().search([("company_id", "in", companies.ids)]).company_id
         for company in companies - having - templates.company_id:
             for template in templates:

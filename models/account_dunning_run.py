@@ -244,7 +244,10 @@ class AccountDunningRun(models.Model):
         if partners:
             if self.simulation:
                 profiles = profiles.search(
-                    [("company_id", "=", company.id), ("partner_id", "in", partners.ids)]
+                    [
+                        ("company_id", "=", company.id),
+                        ("partner_id", "in", partners.ids),
+                    ]
                 )
             else:
                 profiles = profiles._get_profiles(company, partners)
@@ -426,15 +429,23 @@ class AccountDunningRun(models.Model):
         if invoice["excluded"]:
             return "excluded", None, None
         if invoice["blocked_until"] and invoice["blocked_until"] >= today:
-            return "blocked", self.env._(
-                "Invoice blocked until %(date)s", date=invoice["blocked_until"]
-            ), None
+            return (
+                "blocked",
+                self.env._(
+                    "Invoice blocked until %(date)s", date=invoice["blocked_until"]
+                ),
+                None,
+            )
         if profile and profile.block_until and profile.block_until >= today:
-            return "blocked", self.env._(
-                "Customer blocked until %(date)s: %(reason)s",
-                date=profile.block_until,
-                reason=profile.block_reason or "",
-            ), None
+            return (
+                "blocked",
+                self.env._(
+                    "Customer blocked until %(date)s: %(reason)s",
+                    date=profile.block_until,
+                    reason=profile.block_reason or "",
+                ),
+                None,
+            )
         external = context["external_blocks"].get(invoice["move_id"])
         if external:
             return external[0], external[1], None
@@ -457,9 +468,11 @@ class AccountDunningRun(models.Model):
         last = profile.last_dunning_date if profile else None
         last = max(filter(None, [last, invoice["last_date"]]), default=None)
         if last and (today - last).days < target.min_days_since_previous:
-            return "interval", self.env._(
-                "Last dunning step on %(date)s", date=last
-            ), None
+            return (
+                "interval",
+                self.env._("Last dunning step on %(date)s", date=last),
+                None,
+            )
         return None, None, target
 
     def _prepare_letter_vals(self, partner, profile, segment, policy, level, listed):

@@ -20,7 +20,6 @@ class AccountMove(models.Model):
 
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
-        string="Dunning Level",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -36,7 +35,6 @@ class AccountMove(models.Model):
         "customer's current policy.",
     )
     dunning_blocked_until = fields.Date(
-        string="Dunning Blocked Until",
         copy=False,
         tracking=True,
         help="No dunning for this invoice up to and including this date.",
