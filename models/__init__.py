@@ -1,3 +1,4 @@
+from . import account_dunning_reference_mixin
 from . import account_dunning_segment
 from . import account_dunning_policy
 from . import account_dunning_level

@@ -70,7 +70,11 @@ class AccountDunningDispute(models.Model):
 
     _name = "account.dunning.dispute"
     _description = "Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "account.dunning.reference.mixin",
+    ]
     _order = "date_opened desc, id desc"
     _check_company_auto = True
 
@@ -316,16 +320,7 @@ class AccountDunningDispute(models.Model):
             if vals.get("partner_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 vals["partner_id"] = partner.commercial_partner_id.id
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("account.dunning.dispute")
-                    or "/"
-                )
+            self._assign_reference(vals)
         disputes = super().create(vals_list)
         disputes._sync_suspensions()
         disputes._schedule_deadline_activity()

@@ -69,7 +69,11 @@ class AccountDunningHandover(models.Model):
 
     _name = "account.dunning.handover"
     _description = "Legal Handover"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "account.dunning.reference.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
 
@@ -243,16 +247,7 @@ class AccountDunningHandover(models.Model):
             if vals.get("partner_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 vals["partner_id"] = partner.commercial_partner_id.id
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("account.dunning.handover")
-                    or "/"
-                )
+            self._assign_reference(vals)
         handovers = super().create(vals_list)
         handovers._schedule_deadline_activity()
         return handovers

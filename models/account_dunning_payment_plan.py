@@ -51,7 +51,11 @@ class AccountDunningPaymentPlan(models.Model):
 
     _name = "account.dunning.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "account.dunning.reference.mixin",
+    ]
     _order = "date desc, id desc"
     _check_company_auto = True
     # Extension points of the dunning engine and of the relationship scoring.
@@ -495,14 +499,8 @@ class AccountDunningPaymentPlan(models.Model):
             vals.setdefault("is_consumer", partner._is_dunning_consumer())
             for field, value in self._get_policy_settings(company, partner).items():
                 vals.setdefault(field, value)
-        if vals.get("name", "/") == "/":
-            vals["name"] = (
-                self.env["ir.sequence"]
-                .with_company(company)
-                .next_by_code("account.dunning.payment.plan")
-                or "/"
-            )
-        return vals
+        vals.setdefault("company_id", company.id)
+        return self._assign_reference(vals)
 
     # ------------------------------------------------------------------
     # Helpers

@@ -23,7 +23,7 @@ class AccountDunningRun(models.Model):
 
     _name = "account.dunning.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "account.dunning.reference.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -63,16 +63,7 @@ class AccountDunningRun(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                sequence = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("account.dunning.run")
-                )
-                vals["name"] = sequence or "/"
+            self._assign_reference(vals)
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
