@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -323,6 +324,7 @@ class AccountDunningDemo(models.AbstractModel):
             self._demo_post_invoices(
                 company, journal, partners, period["invoices"], invoices
             )
+            self._demo_refresh_statistics()
             self._demo_register_payments(company, period["payments"], invoices)
             if period_end in run_days:
                 self._demo_past_run(company, period_end)
@@ -330,6 +332,23 @@ class AccountDunningDemo(models.AbstractModel):
         self.env["account.dunning.profile"]._recompute_scores(company)
         self._demo_apply_blocks(company, today, partners)
         return invoices
+
+    @api.model
+    def _demo_refresh_statistics(self):
+        """Let PostgreSQL plan with the rows just created.
+
+        The history is built in one transaction on tables that were nearly
+        empty; without fresh statistics the planner may pick nested loops for
+        the payment-state queries of the reconciliation and take minutes.
+        ANALYZE counts the rows this transaction inserted.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "ANALYZE account_move, account_move_line, account_partial_reconcile, "
+                "account_payment"
+            )
+        )
 
     @api.model
     def _demo_partners(self):
