@@ -202,19 +202,24 @@ class AccountDunningPolicy(models.Model):
         """Give companies without a policy a copy of the shipped defaults."""
         if isinstance(companies, list):
             companies = self.env["res.company"].browse(companies)
+        # sudo: the shipped defaults belong to the main company, whatever the
+        # current user's companies are; one query for all of their xml ids.
+        shipped = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("module", "=", "account_relationship_dunning"),
+                    ("model", "=", self._name),
+                ],
+                ["res_id"],
+            )
+        )
         templates = (
             self.sudo()
-            .search(  # sudo: read the shipped defaults of
-                # the main company, whatever the current user's companies are
-                [("company_id", "=", self.env.ref("base.main_company").id)]
-            )
-            .filtered(
-                lambda p: (
-                    p.get_external_id()
-                    .get(p.id, "")
-                    .startswith("account_relationship_dunning.")
-                )
-            )
+            .browse(shipped.mapped("res_id"))
+            .exists()
+            .filtered(lambda p: p.company_id == self.env.ref("base.main_company"))
         )
         having = self.sudo().search([("company_id", "in", companies.ids)]).company_id
         for company in companies - having - templates.company_id:
