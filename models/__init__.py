@@ -8,6 +8,8 @@ from . import account_dunning_run_line
 from . import account_dunning_letter
 from . import account_dunning_letter_line
 from . import account_move
+from . import account_move_claims
+from . import account_move_limitation
 from . import res_company
 from . import res_partner
 from . import account_dunning_payment_plan

@@ -1,0 +1,285 @@
+"""Claims arithmetic on invoices: statutory default interest (§§ 247, 288 BGB),
+flat compensation already claimed, and the first letter that put the customer in
+default."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    dunning_interest_charged_until = fields.Date(
+        string="Interest Invoiced Until",
+        readonly=True,
+        copy=False,
+        help="Default interest on this invoice up to and including this day was "
+        "invoiced to the customer; later letters claim only the following days.",
+    )
+    dunning_compensation_charged = fields.Boolean(
+        string="Flat Compensation Invoiced",
+        readonly=True,
+        copy=False,
+        help="The flat compensation for this invoice was invoiced to the customer.",
+    )
+    dunning_charge_letter_id = fields.Many2one(
+        "account.dunning.letter",
+        string="Charges of Dunning Letter",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="This invoice charges the interest, compensation and fees of that "
+        "letter; it bears no interest and no compensation itself (§ 289 BGB).",
+    )
+
+    # ------------------------------------------------------------------
+    # Statutory default interest (§§ 247, 288 BGB)
+    # ------------------------------------------------------------------
+    def _get_dunning_interest(self, date_to, date_from=None, interest_start=None):
+        """Default interest of the invoices in ``self`` up to ``date_to``.
+
+        :param date_to: last interest day (included), e.g. the letter date.
+        :param date_from: first day that may bear interest (e.g. the day after
+            the interest already invoiced); earlier payments still reduce the
+            principal.
+        :param interest_start: ``'due'`` (day after the due date) or
+            ``'letter'`` (day after the first sent dunning letter); by default
+            the setting of each customer's dunning policy.
+        :return: ``{move_id: {"amount", "points", "date_from", "segments"}}``
+            with ``amount`` rounded in the invoice currency and the sum of the
+            rounded segment amounts; ``segments`` is a list of ``{"date_from",
+            "date_to", "days", "base_rate", "rate", "principal", "amount"}``,
+            split at every 1 January and 1 July, at every base-rate change and
+            at every payment. ``date_from`` is the first interest day (``None``
+            when no interest runs).
+        """
+        date_to = fields.Date.to_date(date_to)
+        date_from = fields.Date.to_date(date_from) if date_from else None
+        if not self:
+            return {}
+        BaseRate = self.env["account.dunning.base.rate"]
+        table = BaseRate._get_rate_table()
+        points = self._get_dunning_interest_points()
+        if interest_start:
+            modes = dict.fromkeys(self.ids, interest_start)
+        else:
+            modes = {
+                move_id: policy.interest_start or "due"
+                for move_id, policy in self._get_dunning_policies().items()
+            }
+        first_letters = self.filtered(
+            lambda move: modes[move.id] == "letter"
+        )._get_dunning_first_letter_dates()
+        rows_by_move = defaultdict(list)
+        for row in self._get_dunning_principal_rows(date_to):
+            rows_by_move[row["move_id"]].append(row)
+        result = {}
+        for move in self:
+            if modes[move.id] == "letter":
+                first_letter = first_letters.get(move.id)
+                earliest = first_letter + timedelta(days=1) if first_letter else None
+            else:
+                earliest = None
+            if date_from:
+                earliest = max(earliest, date_from) if earliest else date_from
+            events, start = move._get_dunning_principal_events(
+                rows_by_move[move.id],
+                earliest,
+                no_interest=modes[move.id] == "letter"
+                and not first_letters.get(move.id),
+            )
+            segments = move._get_dunning_interest_segments(
+                events, start, date_to, points[move.id], table
+            )
+            result[move.id] = {
+                "amount": move.currency_id.round(
+                    sum(segment["amount"] for segment in segments)
+                ),
+                "points": points[move.id],
+                "date_from": start if segments else None,
+                "segments": segments,
+            }
+        return result
+
+    def _get_dunning_interest_points(self):
+        """``{move_id: points above the base rate}``: 9 for payment claims
+        between businesses, 5 when a consumer is involved (§ 288 (1), (2))."""
+        return {
+            move.id: 5.0 if move.commercial_partner_id._is_dunning_consumer() else 9.0
+            for move in self
+        }
+
+    def _get_dunning_policies(self):
+        """``{move_id: dunning policy of the customer}`` (empty when none)."""
+        Policy = self.env["account.dunning.policy"]
+        profiles = self.env["account.dunning.profile"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+            ]
+        )
+        by_key = {(p.partner_id.id, p.company_id.id): p for p in profiles}
+        policy_maps = {}
+        result = {}
+        for move in self:
+            profile = by_key.get((move.commercial_partner_id.id, move.company_id.id))
+            result[move.id] = Policy
+            if not profile or not profile.segment_id:
+                continue
+            if move.company_id not in policy_maps:
+                policy_maps[move.company_id] = Policy._get_policy_map(move.company_id)
+            result[move.id] = (
+                Policy._pick_policy(
+                    policy_maps[move.company_id],
+                    profile.segment_id,
+                    move.commercial_partner_id._is_dunning_consumer(),
+                )
+                or Policy
+            )
+        return result
+
+    def _get_dunning_first_letter_dates(self):
+        """``{move_id: date}`` of the first sent written dunning letter listing
+        each invoice: the letter that put the customer in default (a phone call
+        is not counted, it cannot be proven)."""
+        if not self:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.move_id, MIN(letter.date)
+                  FROM account_dunning_letter_line line
+                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
+                 WHERE line.move_id = ANY(%s)
+                   AND letter.state = 'done'
+                   AND letter.channel != 'phone'
+              GROUP BY line.move_id
+                """,
+                self.ids,
+            )
+        )
+        return dict(rows)
+
+    def _get_dunning_compensation_claimed(self, exclude_letters=None):
+        """Ids of the invoices whose flat compensation was already claimed
+        (not waived) by a sent letter: it is owed once per invoice."""
+        if not self:
+            return set()
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT line.move_id
+                  FROM account_dunning_letter_line line
+                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
+                 WHERE line.move_id = ANY(%s)
+                   AND letter.id != ALL(%s)
+                   AND letter.state = 'done'
+                   AND NOT COALESCE(letter.compensation_waived, FALSE)
+                   AND (COALESCE(line.compensation_amount, 0) != 0
+                        OR COALESCE(letter.letter_compensation_amount, 0) != 0)
+                """,
+                self.ids,
+                exclude_letters.ids if exclude_letters else [],
+            )
+        )
+        return {move_id for (move_id,) in rows}
+
+    def _get_dunning_principal_rows(self, date_to):
+        """Receivable lines of the invoices and, per line and day, the amounts
+        (invoice currency) that payments and credit notes settled up to
+        ``date_to``: one grouped query for all invoices."""
+        self.env.flush_all()
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT l.move_id,
+                       l.id AS line_id,
+                       COALESCE(l.date_maturity, m.invoice_date_due, m.date)
+                           AS date_maturity,
+                       l.amount_currency,
+                       p.max_date AS paid_date,
+                       SUM(p.debit_amount_currency) AS paid
+                  FROM account_move_line l
+                  JOIN account_move m ON m.id = l.move_id
+                  JOIN account_account a ON a.id = l.account_id
+             LEFT JOIN account_partial_reconcile p
+                       ON p.debit_move_id = l.id AND p.max_date <= %(date_to)s
+                 WHERE l.move_id = ANY(%(move_ids)s)
+                   AND a.account_type = 'asset_receivable'
+                   AND l.amount_currency > 0
+              GROUP BY l.move_id, l.id, m.invoice_date_due, m.date, p.max_date
+              ORDER BY l.id, p.max_date
+                """,
+                date_to=date_to,
+                move_ids=self.ids,
+            )
+        )
+
+    def _get_dunning_principal_events(self, rows, earliest=None, no_interest=False):
+        """Changes of the open principal of one invoice as ``[(day, delta)]``
+        and the first interest day (``None`` when no interest runs).
+
+        Each installment bears interest from the day after its due date (or
+        from ``earliest`` if later); a payment lowers the principal from its
+        date (from the installment's first interest day when paid earlier).
+        """
+        self.ensure_one()
+        if no_interest:
+            return [], None
+        events = []
+        starts = {}
+        for row in rows:
+            line_start = starts.get(row["line_id"])
+            if line_start is None:
+                line_start = row["date_maturity"] + timedelta(days=1)
+                if earliest and earliest > line_start:
+                    line_start = earliest
+                starts[row["line_id"]] = line_start
+                events.append((line_start, row["amount_currency"]))
+            if row["paid_date"]:
+                events.append((max(row["paid_date"], line_start), -row["paid"]))
+        return sorted(events), min(starts.values(), default=None)
+
+    def _get_dunning_interest_segments(self, events, start, date_to, points, table):
+        """Simple interest per period of constant principal and rate:
+        ``principal × rate / 100 × days / 365``, rounded per segment."""
+        self.ensure_one()
+        if not start or start > date_to:
+            return []
+        BaseRate = self.env["account.dunning.base.rate"]
+        currency = self.currency_id
+        boundaries = set(BaseRate._get_period_boundaries(table, start, date_to))
+        boundaries.update(day for day, _delta in events if start < day <= date_to)
+        boundaries = [start, *sorted(boundaries)]
+        segments = []
+        for index, seg_start in enumerate(boundaries):
+            if index + 1 < len(boundaries):
+                seg_end = boundaries[index + 1] - timedelta(days=1)
+            else:
+                seg_end = date_to
+            principal = currency.round(
+                sum(delta for day, delta in events if day <= seg_start)
+            )
+            if currency.compare_amounts(principal, 0.0) <= 0:
+                continue
+            base_rate = BaseRate._get_rate_at(table, seg_start, self)
+            rate = round(base_rate + points, 4)
+            days = (seg_end - seg_start).days + 1
+            segments.append(
+                {
+                    "date_from": seg_start,
+                    "date_to": seg_end,
+                    "days": days,
+                    "base_rate": base_rate,
+                    "rate": rate,
+                    "principal": principal,
+                    "amount": currency.round(principal * rate * days / 36500.0),
+                }
+            )
+        return segments
