@@ -5,9 +5,11 @@ PORT ?= 8069
 SERVE ?= 1
 DEMO_DB ?= dunning_demo
 TEST_DB ?= dunning_test
-export PORT SERVE DEMO_DB TEST_DB
+# extra pytest arguments for `make test`, e.g. PYTEST_ARGS="-k letters -x"
+PYTEST_ARGS ?=
+export PORT SERVE DEMO_DB TEST_DB PYTEST_ARGS
 
-.PHONY: demo test lint setup bench
+.PHONY: demo test test-odoo test-uninstall wheel readme lint setup bench
 
 setup:
 	@bash tools/setup.sh
@@ -19,9 +21,25 @@ lint:
 	@bash tools/setup.sh --lint-only
 	@bash tools/lint.sh
 
+# lint, the wheel, the German uninstall check, then the suite with pytest-odoo
 test: setup
 	@bash tools/lint.sh
 	@bash tools/test.sh
+
+# fallback: the suite with Odoo's own test runner (TEST_TAGS selects tests)
+test-odoo: setup
+	@bash tools/lint.sh
+	@bash tools/test_odoo.sh
+
+test-uninstall: setup
+	@bash tools/test_uninstall.sh
+
+wheel: setup
+	@bash -c 'source tools/common.sh && py "$$REPO/tools/build_wheel.py"'
+
+readme:
+	@bash tools/setup.sh --lint-only
+	@bash -c 'source tools/common.sh && py "$$REPO/tools/gen_readme.py"'
 
 bench: setup
 	@bash tools/bench.sh

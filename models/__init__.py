@@ -33,3 +33,4 @@ from . import account_dunning_level_letter
 from . import account_dunning_letter_document
 from . import ir_actions_report
 from . import account_dunning_base_rate
+from . import account_move_dunning_block

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 CUSTOMER_TYPES = [
     ("all", "All customers"),
@@ -222,7 +223,65 @@ class AccountDunningPolicy(models.Model):
             .filtered(lambda p: p.company_id == self.env.ref("base.main_company"))
         )
         having = self.sudo().search([("company_id", "in", companies.ids)]).company_id
-        for company in companies - having - templates.company_id:
-            for template in templates:
-                template.sudo().copy({"company_id": company.id, "name": template.name})
+        todo = companies - having - templates.company_id
+        if not todo or not templates:
+            return True
+        # One create for all companies, policies and levels (copy() would
+        # create and translate them one policy at a time); shipped copies need
+        # no chatter message, follower or tracking.
+        templates = templates.with_context(
+            active_test=False,
+            tracking_disable=True,
+            mail_create_nolog=True,
+            mail_create_nosubscribe=True,
+        )
+        vals_list = []
+        for company in todo:
+            vals_list += templates.copy_data({"company_id": company.id})
+        copies = templates.create(vals_list)
+        self._copy_translations_batch(
+            templates.browse(templates.ids * len(todo)), copies
+        )
         return True
+
+    @api.model
+    def _copy_translations_batch(self, originals, copies):
+        """Give ``copies`` (of ``originals``, pair by pair) the translations
+        of their originals, with one UPDATE per table, like copy() does record
+        by record. Levels pair up by id, as copy_data() creates them."""
+        pairs = {self._name: list(zip(copies.ids, originals.ids, strict=True))}
+        level_pairs = []
+        for original, copy in zip(originals, copies, strict=True):
+            level_pairs += zip(
+                copy.level_ids.sorted("id").ids,
+                original.level_ids.sorted("id").ids,
+                strict=True,
+            )
+        pairs["account.dunning.level"] = level_pairs
+        for model_name, model_pairs in pairs.items():
+            model = self.env[model_name]
+            names = [
+                name
+                for name, field in model._fields.items()
+                if field.translate and field.store and field.copy
+            ]
+            if not names or not model_pairs:
+                continue
+            model.flush_model(names)
+            new_ids, old_ids = zip(*model_pairs, strict=True)
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE %(table)s AS new SET %(assign)s
+                         FROM %(table)s AS old,
+                              unnest(%(new_ids)s, %(old_ids)s) AS map(new_id, old_id)
+                        WHERE new.id = map.new_id AND old.id = map.old_id""",
+                    table=SQL.identifier(model._table),
+                    assign=SQL(", ").join(
+                        SQL("%s = old.%s", SQL.identifier(name), SQL.identifier(name))
+                        for name in names
+                    ),
+                    new_ids=list(new_ids),
+                    old_ids=list(old_ids),
+                )
+            )
+            model.browse(new_ids).invalidate_recordset(names)

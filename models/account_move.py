@@ -21,16 +21,17 @@ class AccountMove(models.Model):
         help="Earliest date on which the next level can be reached, given the "
         "customer's current policy.",
     )
+    # Not tracked: block changes are logged as notes
+    # (account_move_dunning_block.py), so the fields uninstall cleanly on
+    # databases with the accounting audit trail.
     dunning_blocked_until = fields.Date(
         copy=False,
-        tracking=True,
         help="No dunning for this invoice up to and including this date.",
     )
-    dunning_block_reason = fields.Char(copy=False, tracking=True)
+    dunning_block_reason = fields.Char(copy=False)
     dunning_excluded = fields.Boolean(
         string="Excluded from Dunning",
         copy=False,
-        tracking=True,
         help="Never include this invoice in a dunning run.",
     )
     dunning_letter_line_ids = fields.One2many(

@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools.pdf import PdfFileReader
+from odoo.tools.pdf import PdfReader
 
 from .common import DunningTestCommon
 
@@ -32,7 +32,7 @@ def html_text(content):
 
 
 def page_count(content):
-    return PdfFileReader(io.BytesIO(content)).getNumPages()
+    return len(PdfReader(io.BytesIO(content)).pages)
 
 
 @tagged("post_install", "-at_install")

@@ -6,10 +6,12 @@
 #   3. OCA odoo-pre-commit-hooks: manifest/XML/CSV/PO checks (.oca_hooks.cfg),
 #      through tools/oca_checks.py
 #   4. tools/check_xml.py: well-formed XML, no pre-Odoo-18 view constructs
+#   5. tools/gen_readme.py --check: static/description/index.html is built
+#      from the current readme/*.md fragments and manifest
 # Runs every step, then exits 1 if any reported a finding; "lint: OK" if clean.
 #
 #   tools/lint.sh --fix   first applies the automatic fixes (ruff check --fix,
-#                         ruff format, OCA XML autofixes), then checks
+#                         ruff format, OCA XML autofixes, index.html), then checks
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "$0")/common.sh"
@@ -24,7 +26,7 @@ esac
 cd "$REPO"
 ensure_addon_link
 
-for mod in ruff pylint pylint_odoo oca_pre_commit_hooks lxml; do
+for mod in ruff pylint pylint_odoo oca_pre_commit_hooks lxml markdown; do
     py -c "import $mod" 2>/dev/null ||
         die "lint tool missing: python module '$mod' is not importable by $PYTHON" \
             "run: bash tools/setup.sh --lint-only   (installs tools/requirements-dev.txt)"
@@ -62,6 +64,7 @@ if [ "$FIX" = 1 ]; then
     py -m ruff check --no-cache --quiet --fix --exit-zero .
     py -m ruff format --no-cache --quiet .
     oca_checks --fix >/dev/null || true
+    py "$REPO/tools/gen_readme.py"
 fi
 
 run_step "ruff check" py -m ruff check --no-cache --quiet .
@@ -69,6 +72,7 @@ run_step "ruff format --check" py -m ruff format --no-cache --check --quiet .
 run_step "pylint (pylint_odoo, OCA mandatory checks)" pylint_odoo
 run_step "oca-checks-odoo-module / oca-checks-po" oca_checks
 run_step "check_xml.py (Odoo 18 XML)" py "$REPO/tools/check_xml.py"
+run_step "gen_readme.py --check (Apps page from readme/)" py "$REPO/tools/gen_readme.py" --check
 
 if [ ${#FAILED[@]} -gt 0 ]; then
     joined="$(printf '%s, ' "${FAILED[@]}")"
