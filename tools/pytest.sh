@@ -159,6 +159,11 @@ for idx in "${!user_args[@]}"; do
         user_args[idx]="$LINK/${arg#./}"
         have_path=1
         ;;
+    .build/addons/"$ADDON"/* | ./.build/addons/"$ADDON"/*)
+        # a test id as pytest prints it
+        user_args[idx]="$REPO/${arg#./}"
+        have_path=1
+        ;;
     "$LINK"/*) have_path=1 ;;
     esac
 done
