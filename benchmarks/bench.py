@@ -52,6 +52,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 LARGEST_REPEAT = int(os.environ.get("BENCH_LARGEST_REPEAT", str(REPEAT)))
 PEER = os.environ.get("BENCH_PEER", "1") == "1"
 PEER_REPEAT = int(os.environ.get("BENCH_PEER_REPEAT", "1"))
+PEER_TIMEOUT = int(os.environ.get("BENCH_PEER_TIMEOUT", "1800"))
 STATES = os.environ.get(
     "BENCH_STATES", "rolled_back analyzed_empty earlier_letters"
 ).split()
@@ -86,8 +87,9 @@ def copydb(source, target):
     psql(target, "DELETE FROM ir_attachment WHERE url LIKE '/web/assets/%'")
 
 
-def worker(db, task, **env):
-    """Run one benchmark step in a fresh `odoo shell`; return its result."""
+def worker(db, task, timeout=None, **env):
+    """Run one benchmark step in a fresh `odoo shell`; return its result
+    (``None`` when it was stopped after ``timeout`` seconds)."""
     environ = dict(
         os.environ,
         BENCH_TASK=task,
@@ -95,14 +97,18 @@ def worker(db, task, **env):
         **{key: str(value) for key, value in env.items()},
     )
     with open(WORKER, encoding="utf-8") as script:
-        done = subprocess.run(
-            [*ODOO, "-d", db],
-            stdin=script,
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            done = subprocess.run(
+                [*ODOO, "-d", db],
+                stdin=script,
+                env=environ,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return None
     results = [
         json.loads(line.split(" ", 1)[1])
         for line in done.stdout.splitlines()
@@ -134,7 +140,7 @@ def measure_size(data_db, size, largest):
         run = worker(copy, "run")
         if run["state"] != "done":
             raise SystemExit(f"dunning run failed: {run['error']}")
-        peer = worker(copy, "peer") if PEER and rep < PEER_REPEAT else None
+        peer = measure_peer(copy) if PEER and rep < PEER_REPEAT else None
         first, again = score["first"]["wall"], score["again"]["wall"]
         log(
             f"  {size} invoices, repetition {rep + 1}: scoring {first:.1f} s / "
@@ -142,7 +148,7 @@ def measure_size(data_db, size, largest):
             f"{run['cpu']:.1f} s, {run['queries']} queries, {run['rss_peak']:.0f} MB)"
             + (
                 f", peer generation {peer['generation']['wall']:.1f} s, "
-                f"communication {peer['communication']['wall']:.1f} s"
+                f"communication {peer_wall(peer['communication'])}"
                 if peer
                 else ""
             )
@@ -156,6 +162,22 @@ def measure_size(data_db, size, largest):
     if not KEEP:
         dropdb(copy)
     return {"size": size, "reps": reps, "states": states}
+
+
+def measure_peer(copy):
+    """The peer's generation, then its communication step (stopped after
+    BENCH_PEER_TIMEOUT seconds, reported as such)."""
+    generation = worker(copy, "peer", BENCH_PEER_STEP="generate")
+    communication = worker(
+        copy, "peer", timeout=PEER_TIMEOUT, BENCH_PEER_STEP="communicate"
+    ) or {"wall": float(PEER_TIMEOUT), "queries": None, "stopped": True}
+    return {"generation": generation, "communication": communication}
+
+
+def peer_wall(step):
+    if step.get("stopped"):
+        return f"> {step['wall']:.0f} s (stopped)"
+    return f"{step['wall']:.1f} s"
 
 
 def measure_state(data_db, copy, state):
@@ -298,18 +320,27 @@ def tables(results):
             our_q = median([r["queries"] for r in runs])
             gen = median([r[2]["generation"]["wall"] for r in reps])
             gen_q = median([r[2]["generation"]["queries"] for r in reps])
-            com = median([r[2]["communication"]["wall"] for r in reps])
-            com_q = median([r[2]["communication"]["queries"] for r in reps])
+            coms = [r[2]["communication"] for r in reps]
+            com = median([c["wall"] for c in coms])
+            stopped = any(c.get("stopped") for c in coms)
+            com_q = 0 if stopped else median([c["queries"] for c in coms])
+            more = "> " if stopped else ""
             out.append(
                 f"| {result['size']:,} | {fmt(ours)} / {int(our_q):,} | "
-                f"{fmt(gen)} / {int(gen_q):,} | {fmt(com)} / {int(com_q):,} | "
-                f"{gen / ours:.1f}× | {(gen + com) / ours:.1f}× | "
-                f"{(gen_q + com_q) / our_q:.0f}× |"
+                f"{fmt(gen)} / {int(gen_q):,} | "
+                + (
+                    f"> {fmt(com, 0)} (stopped) / ? | "
+                    if stopped
+                    else f"{fmt(com)} / {int(com_q):,} | "
+                )
+                + f"{gen / ours:.1f}× | {more}{(gen + com) / ours:.1f}× | "
+                f"{more}{(gen_q + com_q) / our_q:.0f}× |"
             )
         out.append("")
         out.append(
             f"The peer was measured in {min(len(reps) for _r, reps in peers)} "
-            "repetition(s) per size (BENCH_PEER_REPEAT)."
+            "repetition(s) per size (BENCH_PEER_REPEAT); a step still running "
+            f"after {PEER_TIMEOUT} s is stopped (BENCH_PEER_TIMEOUT)."
         )
     return out
 

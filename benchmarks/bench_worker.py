@@ -17,8 +17,9 @@
 #            (_cron_daily_run), committed; BENCH_RUN_DATE runs it for another day
 #   stats    report the statistics of the dunning tables; BENCH_STATS=rolled_back
 #            first runs the dunning and rolls it back (dead rows, old statistics)
-#   peer     the peer's credit-line generation, then its communication step
-#            (grouping the lines per customer and level), each committed
+#   peer     the peer's credit-line generation (BENCH_PEER_STEP=generate) or
+#            its communication step (=communicate: grouping the lines per
+#            customer and level), committed
 import json
 import os
 import resource
@@ -469,23 +470,27 @@ def task_stats():
 # peer: account_credit_control on the same data
 # ---------------------------------------------------------------------------
 def task_peer():
+    """BENCH_PEER_STEP=generate: a credit control run generating the lines;
+    =communicate: the communication step on the lines of the last run."""
     Run = env["credit.control.run"]
-    run = Run.create({"date": today, "company_id": company.id})
-    env.cr.commit()
     rss_before = rss_mb()
-    generation, _result = measure(run.generate_credit_lines)
-    lines = run.line_ids
-    communication, comms = measure(
-        lambda: env["credit.control.communication"]._generate_comm_from_credit_lines(
-            lines
+    if os.environ.get("BENCH_PEER_STEP") == "communicate":
+        lines = Run.search([("company_id", "=", company.id)], limit=1).line_ids
+        timing, comms = measure(
+            lambda: env[
+                "credit.control.communication"
+            ]._generate_comm_from_credit_lines(lines)
         )
-    )
+        count = len(comms)
+    else:
+        run = Run.create({"date": today, "company_id": company.id})
+        env.cr.commit()
+        timing, _result = measure(run.generate_credit_lines)
+        count = len(run.line_ids)
     report(
         {
-            "generation": generation,
-            "communication": communication,
-            "lines": len(lines),
-            "communications": len(comms),
+            **timing,
+            "count": count,
             "rss_before": rss_before,
             "rss_peak": peak_rss_mb(),
         }

@@ -14,6 +14,8 @@
 #   BENCH_LARGEST_REPEAT  repetitions of the largest size (default BENCH_REPEAT)
 #   BENCH_PEER=0        leave the peer out (default 1)
 #   BENCH_PEER_REPEAT   repetitions of the peer per size (default 1: it is slow)
+#   BENCH_PEER_TIMEOUT  seconds after which the peer's communication step is
+#                       stopped and reported as such (default 1800)
 #   BENCH_STATES        statistics states measured at the largest size
 #                       (default "rolled_back analyzed_empty earlier_letters")
 #   BENCH_README        file whose bench:begin/bench:end block is replaced
