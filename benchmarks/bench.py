@@ -9,15 +9,15 @@ passes the Odoo command line; run on its own:
 
 For each size of BENCH_SIZES (overdue invoices, ascending) it builds a data
 database from the previous one (`createdb -T`, then benchmarks/bench_worker.py
-tops the invoices up), and BENCH_REPEAT times:
+tops the invoices up), scores every customer for the first time (creates
+the profiles) and once more, and then BENCH_REPEAT times:
 
 1. copies the data database (`createdb -T`): every repetition starts from the
    same committed state, with tables as a first run after go-live finds them;
-2. scores every customer for the first time (creates the profiles), re-scores;
-3. runs the daily dunning as the scheduled action does (`_cron_daily_run`,
+2. runs the daily dunning as the scheduled action does (`_cron_daily_run`,
    tracking and chatter included) and commits; records wall time, Odoo's CPU
    time, SQL queries and the peak memory (RSS) of the process;
-4. (the first BENCH_PEER_REPEAT repetitions) runs the peer's credit-line
+3. (the first BENCH_PEER_REPEAT repetitions) runs the peer's credit-line
    generation and its communication step on the same copy.
 
 Each step is a fresh `odoo shell` process. At the largest size the run is then
@@ -58,6 +58,9 @@ STATES = os.environ.get(
 ).split()
 README = os.environ.get("BENCH_README", os.path.join(REPO, "README.md"))
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
+# Keep data databases of an earlier call (BENCH_KEEP=1); the invoices are
+# topped up to the size all the same.
+REUSE_DATA = os.environ.get("BENCH_REUSE_DATA", "0") == "1"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 loads = []  # load averages seen at every measurement
@@ -73,6 +76,23 @@ def psql(db, sql):
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def db_exists(db):
+    found = subprocess.run(
+        [
+            "psql",
+            "-X",
+            "-d",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{db}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return found.stdout.strip() == "1"
 
 
 def dropdb(db):
@@ -134,9 +154,14 @@ def median(values):
 def measure_size(data_db, size, largest):
     copy = f"{PREFIX}_copy"
     reps = []
+    # The scoring (first, then again) once per size, on a copy of the data
+    # database (the next size grows the data database, still unscored):
+    # every run below starts from the profiles it created.
+    scored = f"{PREFIX}_scored"
+    copydb(data_db, scored)
+    score = worker(scored, "score")
     for rep in range(LARGEST_REPEAT if largest else REPEAT):
-        copydb(data_db, copy)
-        score = worker(copy, "score")
+        copydb(scored, copy)
         run = worker(copy, "run")
         if run["state"] != "done":
             raise SystemExit(f"dunning run failed: {run['error']}")
@@ -158,9 +183,10 @@ def measure_size(data_db, size, largest):
     states = []
     if largest:
         for state in STATES:
-            states.append(measure_state(data_db, copy, state))
+            states.append(measure_state(scored, copy, state))
     if not KEEP:
         dropdb(copy)
+        dropdb(scored)
     return {"size": size, "reps": reps, "states": states}
 
 
@@ -183,7 +209,6 @@ def peer_wall(step):
 def measure_state(data_db, copy, state):
     """One run at the largest size with the statistics in ``state``."""
     copydb(data_db, copy)
-    worker(copy, "score")
     if state == "rolled_back":
         worker(copy, "stats", BENCH_STATS="rolled_back")
         # What autovacuum may leave: the dead rows removed, the pages kept
@@ -382,7 +407,8 @@ def main():
     data_dbs = []
     for size in SIZES:
         data_db = f"{PREFIX}_data_{size}"
-        copydb(source, data_db)
+        if not (REUSE_DATA and db_exists(data_db)):
+            copydb(source, data_db)
         data = worker(data_db, "data", BENCH_INVOICES=size)
         log(f"{data['invoices']:,} overdue invoices of {data['customers']:,} customers")
         results.append(measure_size(data_db, data["invoices"], size == SIZES[-1]))
