@@ -431,8 +431,9 @@ class AccountDunningLetter(models.Model):
         if not letters:
             return True
         line_vals, letter_vals = letters._prepare_claims_values()
-        for line, vals in line_vals.items():
-            line.write(vals)
+        # Different values per line: one bulk UPDATE instead of one write()
+        # per line (48,000 writes in a run over 50,000 invoices).
+        self.env["account.dunning.letter.line"]._bulk_write(line_vals)
         # Most letters share their values: one write per distinct set.
         groups = defaultdict(lambda: self.browse())
         for letter, vals in letter_vals.items():

@@ -1,3 +1,5 @@
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -137,6 +139,150 @@ class AccountDunningLetterLine(models.Model):
                 )
             )
         return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Bulk writing for large dunning runs
+    # ------------------------------------------------------------------
+    # A run over 50,000 invoices creates ~48,000 lines and then writes their
+    # claims: through create() and one write() per line this took about half
+    # of the run (ORM bookkeeping per record, 100-row INSERTs). These two
+    # methods write plain stored columns with one statement per 10,000 rows
+    # (the rows passed as one JSON document, typed by jsonb_to_recordset) and
+    # then tell the ORM what changed, so the letters' stored totals are
+    # recomputed as after create() / write().
+    _BULK_CHUNK = 10000
+
+    def _bulk_columns(self, names):
+        """``SQL`` column definitions ``name type`` for jsonb_to_recordset."""
+        return SQL(", ").join(
+            SQL(
+                "%s %s",
+                SQL.identifier(name),
+                SQL(self._fields[name].column_type[1]),
+            )
+            for name in names
+        )
+
+    def _bulk_json(self, rows, names):
+        """The rows as a JSON array (dates as ISO strings, False as null for
+        anything but booleans)."""
+        types = {name: self._fields[name].type for name in names}
+        return json.dumps(
+            [
+                {
+                    name: (
+                        None
+                        if (row.get(name) is False and types[name] != "boolean")
+                        or (types[name] == "json" and not row.get(name))
+                        else row.get(name)
+                    )
+                    for name in names
+                }
+                for row in rows
+            ],
+            default=str,
+        )
+
+    @api.model
+    def _bulk_create(self, vals_list):
+        """Create lines from ``vals_list`` (values of stored, non-computed
+        fields, ``letter_id`` required) as create() would, in bulk; the
+        letters must exist and be flushed. Returns the new lines."""
+        if not vals_list:
+            return self.browse()
+        self.env.flush_all()
+        letters = self.env["account.dunning.letter"].browse(
+            {vals["letter_id"] for vals in vals_list}
+        )
+        company_of = {letter.id: letter.company_id.id for letter in letters}
+        names = {name for vals in vals_list for name in vals}
+        defaults = self.default_get(
+            [
+                name
+                for name, field in self._fields.items()
+                if field.store
+                and field.column_type
+                and not field.compute
+                and name not in names
+                and name not in models.MAGIC_COLUMNS
+            ]
+        )
+        names = sorted(names | set(defaults) | {"company_id"})
+        rows = [
+            {**defaults, **vals, "company_id": company_of[vals["letter_id"]]}
+            for vals in vals_list
+        ]
+        ids = []
+        for start in range(0, len(rows), self._BULK_CHUNK):
+            chunk = rows[start : start + self._BULK_CHUNK]
+            ids += [
+                line_id
+                for (line_id,) in self.env.execute_query(
+                    SQL(
+                        """
+                        INSERT INTO account_dunning_letter_line
+                            (%(names)s, create_uid, create_date, write_uid,
+                             write_date)
+                        SELECT %(names)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                               %(uid)s, NOW() AT TIME ZONE 'UTC'
+                          FROM jsonb_to_recordset(%(rows)s::jsonb)
+                               AS v(%(columns)s)
+                     RETURNING id
+                        """,
+                        names=SQL(", ").join(map(SQL.identifier, names)),
+                        uid=self.env.uid,
+                        rows=self._bulk_json(chunk, names),
+                        columns=self._bulk_columns(names),
+                    )
+                )
+            ]
+        lines = self.browse(ids)
+        letters.invalidate_recordset(["line_ids"])
+        lines.modified(names, create=True)
+        return lines
+
+    def _bulk_write(self, vals_by_line):
+        """Write ``{line: vals}`` (stored, non-computed fields; the values
+        differ per line) as write() would, in bulk."""
+        if not vals_by_line:
+            return True
+        lines = self.browse([line.id for line in vals_by_line])
+        names = sorted({name for vals in vals_by_line.values() for name in vals})
+        if CLAIM_LINE_FIELDS.intersection(names) and any(
+            line.letter_id.claims_frozen for line in lines
+        ):
+            raise UserError(
+                self.env._(
+                    "The interest and compensation of a sent dunning letter "
+                    "cannot be changed."
+                )
+            )
+        self.env.flush_all()
+        rows = [dict(vals, id=line.id) for line, vals in vals_by_line.items()]
+        for start in range(0, len(rows), self._BULK_CHUNK):
+            chunk = rows[start : start + self._BULK_CHUNK]
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_dunning_letter_line line
+                       SET %(assignments)s, write_uid = %(uid)s,
+                           write_date = NOW() AT TIME ZONE 'UTC'
+                      FROM jsonb_to_recordset(%(rows)s::jsonb)
+                           AS v(id int4, %(columns)s)
+                     WHERE line.id = v.id
+                    """,
+                    assignments=SQL(", ").join(
+                        SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
+                        for name in names
+                    ),
+                    uid=self.env.uid,
+                    rows=self._bulk_json(chunk, ["id", *names]),
+                    columns=self._bulk_columns(names),
+                )
+            )
+        lines.invalidate_recordset(names)
+        lines.modified(names)
+        return True
 
     def _get_interest_segments(self):
         """The stored interest periods with real dates: ``[{"date_from",

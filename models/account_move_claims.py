@@ -148,47 +148,83 @@ class AccountMove(models.Model):
         is not counted, it cannot be proven)."""
         if not self:
             return {}
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT line.move_id, MIN(letter.date)
-                  FROM account_dunning_letter_line line
-                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
-                 WHERE line.move_id = ANY(%s)
-                   AND letter.state = 'done'
-                   AND letter.channel != 'phone'
-              GROUP BY line.move_id
-                """,
-                self.ids,
-            )
-        )
-        return dict(rows)
+        result = {}
+        for move_id, letter in self._get_dunning_letter_rows():
+            if letter["state"] != "done" or letter["channel"] == "phone":
+                continue
+            if move_id not in result or letter["date"] < result[move_id]:
+                result[move_id] = letter["date"]
+        return result
 
     def _get_dunning_compensation_claimed(self, exclude_letters=None):
         """Ids of the invoices whose flat compensation was already claimed
         (not waived) by a sent letter: it is owed once per invoice."""
         if not self:
             return set()
+        return {
+            move_id
+            for move_id, letter in self._get_dunning_letter_rows(exclude_letters)
+            if letter["state"] == "done"
+            and not letter["compensation_waived"]
+            and (letter["compensation_amount"] or letter["letter_compensation_amount"])
+        }
+
+    def _get_dunning_letter_rows(self, exclude_letters=None):
+        """``[(move_id, letter)]`` for every letter line listing an invoice of
+        ``self`` (except lines of ``exclude_letters``); ``letter`` is a dict of
+        the letter's ``state``, ``channel``, ``date``, ``compensation_waived``,
+        ``letter_compensation_amount`` and the line's ``compensation_amount``.
+
+        Two single-table queries joined in Python on purpose, not one SQL
+        join: during a dunning run the letter tables have just been filled in
+        the same transaction, PostgreSQL has no statistics for those rows
+        (``reltuples`` 0 or stale) and planned the join as a nested loop
+        without index condition over all of them (minutes at 50,000 invoices).
+        Each query below reads one table by an index (``move_id``, ``id``) or
+        one sequential scan with a hashed ``= ANY``: linear in the rows
+        whatever the statistics say.
+        """
         self.env.flush_all()
-        rows = self.env.execute_query(
+        lines = self.env.execute_query(
             SQL(
                 """
-                SELECT DISTINCT line.move_id
-                  FROM account_dunning_letter_line line
-                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
-                 WHERE line.move_id = ANY(%s)
-                   AND letter.id != ALL(%s)
-                   AND letter.state = 'done'
-                   AND NOT COALESCE(letter.compensation_waived, FALSE)
-                   AND (COALESCE(line.compensation_amount, 0) != 0
-                        OR COALESCE(letter.letter_compensation_amount, 0) != 0)
+                SELECT move_id, letter_id, COALESCE(compensation_amount, 0)
+                  FROM account_dunning_letter_line
+                 WHERE move_id = ANY(%s) AND letter_id != ALL(%s)
                 """,
                 self.ids,
                 exclude_letters.ids if exclude_letters else [],
             )
         )
-        return {move_id for (move_id,) in rows}
+        if not lines:
+            return []
+        letters = {
+            letter_id: {
+                "state": state,
+                "channel": channel,
+                "date": date,
+                "compensation_waived": waived,
+                "letter_compensation_amount": amount,
+            }
+            for letter_id, state, channel, date, waived, amount in (
+                self.env.execute_query(
+                    SQL(
+                        """
+                        SELECT id, state, channel, date,
+                               COALESCE(compensation_waived, FALSE),
+                               COALESCE(letter_compensation_amount, 0)
+                          FROM account_dunning_letter
+                         WHERE id = ANY(%s)
+                        """,
+                        list({letter_id for _move, letter_id, _amount in lines}),
+                    )
+                )
+            )
+        }
+        return [
+            (move_id, dict(letters[letter_id], compensation_amount=amount))
+            for move_id, letter_id, amount in lines
+        ]
 
     def _get_dunning_principal_rows(self, date_to):
         """Receivable lines of the invoices and, per line and day, the amounts

@@ -9,3 +9,4 @@ from . import test_demo
 from . import test_letters
 from . import test_claims
 from . import test_lifecycle
+from . import test_dunning_run_bulk
