@@ -497,6 +497,12 @@ class AccountDunningHandover(models.Model):
             costs_by_move[cost["move_id"]][cost["kind"]] += cost["amount"]
         claim_types = self._get_claim_types(self.move_ids)
         points = INTEREST_POINTS_CONSUMER if consumer else INTEREST_POINTS_B2B
+        # Interest runs from default: the day after the due date, or (policy,
+        # e.g. consumers) after the first letter was received.
+        starts = {
+            move_id: result["date_from"]
+            for move_id, result in self.move_ids._get_dunning_interest(today).items()
+        }
         lines = [
             Command.create(
                 {
@@ -508,10 +514,14 @@ class AccountDunningHandover(models.Model):
                     "interest_points": points,
                     # after the interest already invoiced by a charges invoice
                     "interest_date_from": max(
-                        move.invoice_date_due,
-                        move.dunning_interest_charged_until or move.invoice_date_due,
-                    )
-                    + timedelta(days=1),
+                        max(
+                            move.invoice_date_due,
+                            move.dunning_interest_charged_until
+                            or move.invoice_date_due,
+                        )
+                        + timedelta(days=1),
+                        starts.get(move.id) or move.invoice_date_due,
+                    ),
                     "claim_type_id": claim_types[move.id].id,
                     "fee_amount": costs_by_move[move.id]["fee"],
                     "compensation_amount": costs_by_move[move.id]["compensation"],
@@ -573,7 +583,12 @@ class AccountDunningHandover(models.Model):
 
             first_move = lines[0].move_id
             # Waived amounts (policy) were shown on the letter, never claimed.
-            fee = 0.0 if letter.fees_waived else letter.fee_amount
+            # Net of the part credited against the flat compensation.
+            fee = (
+                0.0
+                if letter.fees_waived
+                else letter.fee_amount - letter.fee_offset_amount
+            )
             waive = letter.compensation_waived
             items = [
                 ("fee", first_move, fee),
