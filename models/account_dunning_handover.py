@@ -570,8 +570,10 @@ class AccountDunningHandover(models.Model):
             if letter.charge_move_id:
                 # Its charges were invoiced: that invoice is a claim of its own.
                 continue
+            # Invoices only listed as already notified carry none of the
+            # letter's costs.
             lines = letter.line_ids.filtered(
-                lambda ln: ln.move_id in self.move_ids
+                lambda ln: ln.move_id in self.move_ids and not ln.notified_letter_id
             ).sorted(lambda ln: (ln.date_due or fields.Date.today(), ln.id))
             if not lines:
                 continue

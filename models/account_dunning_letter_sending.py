@@ -82,6 +82,12 @@ class AccountDunningLetter(models.Model):
         letters._compute_claims()
         return letters
 
+    def action_date_today(self):
+        """Show an unsent letter as it would be sent today: date, payment
+        deadline, interest and fees as of today."""
+        self._refresh_to_today()
+        return True
+
     def _get_send_blocks(self):
         """``{move_id: reason}`` for the invoices of ``self`` that may not be
         dunned today: blocked, excluded, customer blocked, or blocked by a

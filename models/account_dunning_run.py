@@ -382,7 +382,23 @@ class AccountDunningRun(models.Model):
             "dunned_today": {partner.id for partner, _count in today_letters},
             "external_blocks": self._get_external_blocks(invoices),
             "notified_letters": self._get_notified_letters(invoices),
+            "handed_over": self._get_handed_over(invoices),
         }
+
+    def _get_handed_over(self, invoices):
+        """Ids of the invoices (at a level) that were handed over for legal
+        action before: their legal step is not proposed again."""
+        move_ids = [inv["move_id"] for inv in invoices if inv["level_id"]]
+        if not move_ids:
+            return set()
+        groups = self.env["account.dunning.handover.line"]._read_group(
+            [
+                ("move_id", "in", move_ids),
+                ("handover_id.state", "in", ("handed_over", "closed")),
+            ],
+            ["move_id"],
+        )
+        return {move.id for (move,) in groups}
 
     def _get_notified_letters(self, invoices):
         """``{move_id: letter_id}``: the latest letter (not cancelled) that
@@ -545,7 +561,12 @@ class AccountDunningRun(models.Model):
                 continue
             invoice = decision["invoice"]
             level = context["current_levels"].get(invoice["level_id"])
-            if not level or not level.is_final or not invoice["last_date"]:
+            if (
+                not level
+                or not level.is_final
+                or not invoice["last_date"]
+                or invoice["move_id"] in context["handed_over"]
+            ):
                 continue
             deadline = fields.Date.add(
                 invoice["last_date"], days=level.payment_deadline_days

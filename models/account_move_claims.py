@@ -248,6 +248,7 @@ class AccountMove(models.Model):
                  WHERE line.move_id = ANY(%s)
                    AND letter.id != ALL(%s)
                    AND letter.state = 'done'
+                   AND line.notified_letter_id IS NULL
                    AND NOT COALESCE(letter.compensation_waived, FALSE)
                    AND (COALESCE(line.compensation_amount, 0) != 0
                         OR COALESCE(letter.letter_compensation_amount, 0) != 0)

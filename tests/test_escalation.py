@@ -524,7 +524,23 @@ class TestEscalation(DunningTestCommon):
                 }
             ],
         )
-        # Approved a week later: the letter is dated on that day.
+        # The approval screen shows the letter as of today (button "Date
+        # Today"): 22 Feb, deadline 1 Mar, 2 Jan – 22 Feb = 52 days:
+        # 1000 × 10.27 % × 52 / 365 = 14.631 → 14.63
+        with freeze_time("2026-02-22"):
+            letter.action_date_today()
+        self.assertRecordValues(
+            letter,
+            [
+                {
+                    "state": "to_approve",
+                    "date": date(2026, 2, 22),
+                    "payment_deadline": date(2026, 3, 1),
+                    "amount_interest": 14.63,
+                }
+            ],
+        )
+        # Approved a week after the run: the letter is dated on that day.
         with freeze_time("2026-02-26"):
             letter.action_approve()
         self.assertRecordValues(
