@@ -34,3 +34,5 @@ from . import account_dunning_letter_document
 from . import ir_actions_report
 from . import account_dunning_base_rate
 from . import account_move_dunning_block
+from . import res_users
+from . import account_dunning_letter_sending

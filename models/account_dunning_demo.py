@@ -503,7 +503,9 @@ class AccountDunningDemo(models.AbstractModel):
         calls were made) back then."""
         run = self.env["account.dunning.run"]._run_dunning(company, day)
         letters = run.letter_ids
-        letters.filtered(lambda letter: letter.state == "to_approve").action_approve()
+        letters.filtered(lambda letter: letter.state == "to_approve").with_context(
+            dunning_keep_letter_date=True
+        ).action_approve()
         # Past letters are recorded as sent without producing documents or
         # e-mails again: write the state instead of action_mark_done().
         letters.filtered(lambda letter: letter.state == "ready").write(

@@ -497,6 +497,12 @@ class AccountDunningHandover(models.Model):
             costs_by_move[cost["move_id"]][cost["kind"]] += cost["amount"]
         claim_types = self._get_claim_types(self.move_ids)
         points = INTEREST_POINTS_CONSUMER if consumer else INTEREST_POINTS_B2B
+        # Interest runs from default: the day after the due date, or (policy,
+        # e.g. consumers) after the first letter was received.
+        starts = {
+            move_id: result["date_from"]
+            for move_id, result in self.move_ids._get_dunning_interest(today).items()
+        }
         lines = [
             Command.create(
                 {
@@ -508,10 +514,14 @@ class AccountDunningHandover(models.Model):
                     "interest_points": points,
                     # after the interest already invoiced by a charges invoice
                     "interest_date_from": max(
-                        move.invoice_date_due,
-                        move.dunning_interest_charged_until or move.invoice_date_due,
-                    )
-                    + timedelta(days=1),
+                        max(
+                            move.invoice_date_due,
+                            move.dunning_interest_charged_until
+                            or move.invoice_date_due,
+                        )
+                        + timedelta(days=1),
+                        starts.get(move.id) or move.invoice_date_due,
+                    ),
                     "claim_type_id": claim_types[move.id].id,
                     "fee_amount": costs_by_move[move.id]["fee"],
                     "compensation_amount": costs_by_move[move.id]["compensation"],
@@ -560,8 +570,10 @@ class AccountDunningHandover(models.Model):
             if letter.charge_move_id:
                 # Its charges were invoiced: that invoice is a claim of its own.
                 continue
+            # Invoices only listed as already notified carry none of the
+            # letter's costs.
             lines = letter.line_ids.filtered(
-                lambda ln: ln.move_id in self.move_ids
+                lambda ln: ln.move_id in self.move_ids and not ln.notified_letter_id
             ).sorted(lambda ln: (ln.date_due or fields.Date.today(), ln.id))
             if not lines:
                 continue
@@ -573,7 +585,12 @@ class AccountDunningHandover(models.Model):
 
             first_move = lines[0].move_id
             # Waived amounts (policy) were shown on the letter, never claimed.
-            fee = 0.0 if letter.fees_waived else letter.fee_amount
+            # Net of the part credited against the flat compensation.
+            fee = (
+                0.0
+                if letter.fees_waived
+                else letter.fee_amount - letter.fee_offset_amount
+            )
             waive = letter.compensation_waived
             items = [
                 ("fee", first_move, fee),

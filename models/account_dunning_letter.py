@@ -23,6 +23,9 @@ CLAIM_LETTER_FIELDS = {
     "compensation_waived",
     "fees_waived",
     "is_first_letter",
+    "fee_offset_amount",
+    "previous_costs_amount",
+    "previous_costs",
 }
 CHANNELS = [
     ("email", "E-mail"),
@@ -113,6 +116,24 @@ class AccountDunningLetter(models.Model):
         help="The level's fee; never on the letter that first puts the customer "
         "in default.",
     )
+    fee_offset_amount = fields.Monetary(
+        string="Fee Credited against Compensation",
+        readonly=True,
+        help="Part of the dunning fee not claimed because the flat "
+        "compensation claimed for the same invoices covers it (§ 288 (5) "
+        "sentence 3 BGB).",
+    )
+    previous_costs_amount = fields.Monetary(
+        string="Previously Claimed Costs",
+        readonly=True,
+        help="Flat compensation and fees of earlier sent letters about the "
+        "same invoices that were not invoiced: still part of the total due.",
+    )
+    previous_costs = fields.Json(
+        readonly=True,
+        help="The earlier letters' costs behind the previously claimed costs: "
+        "[{letter, date, kind, amount}].",
+    )
     letter_compensation_amount = fields.Monetary(
         string="Compensation per Letter",
         readonly=True,
@@ -199,7 +220,10 @@ class AccountDunningLetter(models.Model):
         "line_ids.amount_residual",
         "line_ids.interest_amount",
         "line_ids.compensation_amount",
+        "line_ids.notified_letter_id",
         "fee_amount",
+        "fee_offset_amount",
+        "previous_costs_amount",
         "letter_compensation_amount",
         "interest_waived",
         "compensation_waived",
@@ -207,7 +231,7 @@ class AccountDunningLetter(models.Model):
     )
     def _compute_amounts(self):
         for letter in self:
-            lines = letter.line_ids
+            lines = letter._get_claimed_lines()
             currency = letter.currency_id
             letter.invoice_count = len(lines)
             letter.amount_residual = currency.round(
@@ -230,11 +254,27 @@ class AccountDunningLetter(models.Model):
                 letter.amount_interest
                 + letter.amount_compensation
                 + letter.fee_amount
+                - letter.fee_offset_amount
+                + letter.previous_costs_amount
                 - waived
             )
             letter.amount_total_due = currency.round(
                 letter.amount_residual + letter.amount_charges
             )
+
+    def _get_claimed_lines(self):
+        """The lines this letter claims: all but the invoices already
+        notified by an earlier letter (shown apart, without charges)."""
+        self.ensure_one()
+        return self.line_ids.filtered(lambda line: not line.notified_letter_id)
+
+    def _get_level_lines(self):
+        """The claimed lines that reached the letter's own level: the fee and
+        the next step the level announces belong to them."""
+        self.ensure_one()
+        return self._get_claimed_lines().filtered(
+            lambda line: line.escalated and line.level_id == self.level_id
+        )
 
     def _get_interest_breakdown(self):
         """Per line, the interest periods behind ``interest_amount``.
@@ -437,7 +477,10 @@ class AccountDunningLetter(models.Model):
         # Most letters share their values: one write per distinct set.
         groups = defaultdict(lambda: self.browse())
         for letter, vals in letter_vals.items():
-            groups[tuple(sorted(vals.items()))] |= letter
+            if vals.get("previous_costs"):
+                letter.write(vals)
+                continue
+            groups[tuple(sorted(vals.items(), key=lambda item: item[0]))] |= letter
         for vals, group in groups.items():
             group.write(dict(vals))
         return True
@@ -447,6 +490,7 @@ class AccountDunningLetter(models.Model):
         moves = self.line_ids.move_id
         first_letters = moves._get_dunning_first_letter_dates()
         claimed = moves._get_dunning_compensation_claimed(exclude_letters=self)
+        history = moves._get_dunning_cost_history(exclude_letters=self)
         interest = self._get_claims_interest(first_letters)
         line_vals = {}
         letter_vals = {}
@@ -463,13 +507,35 @@ class AccountDunningLetter(models.Model):
                     units[key] = letter._get_compensation_amount()
                 unit = units[key]
             fee = 0.0
-            if not is_first:
+            fee_lines = letter._get_fee_lines(first_letters)
+            if not is_first and fee_lines:
                 key = (letter.level_id, letter.currency_id, letter.date)
                 if key not in fees:
                     fees[key] = letter._get_fee_amount()
                 fee = fees[key]
             per_letter = policy.compensation_mode == "letter"
-            for line in letter.line_ids:
+            if per_letter:
+                compensation_now = unit
+            else:
+                compensation_now = unit * len(compensation_lines & fee_lines)
+            fee_offset = letter._get_fee_offset(
+                fee, fee_lines, history, compensation_now
+            )
+            previous = letter._get_previous_costs(history)
+            for line in letter.line_ids - letter._get_claimed_lines():
+                line_vals[line] = dict.fromkeys(
+                    (
+                        "interest_amount",
+                        "interest_points",
+                        "compensation_amount",
+                    ),
+                    0.0,
+                ) | {
+                    "interest_date_from": False,
+                    "interest_date_to": False,
+                    "interest_segments": [],
+                }
+            for line in letter._get_claimed_lines():
                 result = interest.get(line)
                 segments = result["segments"] if result else []
                 line_vals[line] = {
@@ -494,6 +560,11 @@ class AccountDunningLetter(models.Model):
             letter_vals[letter] = {
                 "is_first_letter": is_first,
                 "fee_amount": fee,
+                "fee_offset_amount": fee_offset,
+                "previous_costs_amount": letter.currency_id.round(
+                    sum(cost["amount"] for cost in previous)
+                ),
+                "previous_costs": previous or False,
                 "letter_compensation_amount": unit if per_letter else 0.0,
                 "interest_waived": policy.waive_interest,
                 "compensation_waived": policy.waive_compensation,
@@ -510,21 +581,25 @@ class AccountDunningLetter(models.Model):
         line_keys = {}
         for letter in self.filtered(lambda letter: letter.level_id.apply_interest):
             mode = letter.policy_id.interest_start or "due"
-            for line in letter.line_ids:
+            allowance = letter.policy_id.interest_delivery_days
+            for line in letter._get_claimed_lines():
                 move = line.move_id
                 if move.dunning_charge_letter_id:
                     continue
                 charged = move.dunning_interest_charged_until
                 date_from = charged + timedelta(days=1) if charged else None
-                key = (letter.date, date_from, mode)
+                key = (letter.date, date_from, mode, allowance)
                 groups[key] |= move
                 line_keys[line] = key
         results = {}
-        for (date_to, date_from, mode), moves in groups.items():
+        for (date_to, date_from, mode, allowance), moves in groups.items():
             for move_id, result in moves._get_dunning_interest(
-                date_to, date_from=date_from, interest_start=mode
+                date_to,
+                date_from=date_from,
+                interest_start=mode,
+                delivery_days=allowance,
             ).items():
-                results[(date_to, date_from, mode, move_id)] = result
+                results[(date_to, date_from, mode, allowance, move_id)] = result
         return {
             line: line.letter_id._convert_interest(
                 results[(*key, line.move_id.id)], line.move_id
@@ -561,16 +636,106 @@ class AccountDunningLetter(models.Model):
         self.ensure_one()
         return not any(
             first_letters.get(move.id) and first_letters[move.id] < self.date
-            for move in self.line_ids.move_id
+            for move in self._get_claimed_lines().move_id
         )
+
+    def _get_fee_lines(self, first_letters):
+        """The lines the level's fee is charged for: those that reached the
+        letter's level and were in a letter sent before (no fee for the
+        letter that first puts the customer in default)."""
+        self.ensure_one()
+        return self._get_level_lines().filtered(
+            lambda line: (
+                first_letters.get(line.move_id.id)
+                and first_letters[line.move_id.id] < self.date
+            )
+        )
+
+    def _get_fee_offset(self, fee, fee_lines, history, compensation_now=0.0):
+        """The part of ``fee`` credited against the flat compensation claimed
+        for the same invoices (§ 288 (5) sentence 3 BGB): fees after default
+        are collection costs that the EUR 40 already covers. The credit is the
+        compensation claimed now and by earlier sent letters for the fee's
+        invoices (per invoice, or the per-letter amounts of the letters that
+        listed them), less the fees already credited against it."""
+        self.ensure_one()
+        currency = self.currency_id
+        if (
+            currency.is_zero(fee)
+            or self.policy_id.waive_fees
+            or self.policy_id.waive_compensation
+        ):
+            return 0.0
+        move_ids = set(fee_lines.move_id.ids)
+        credit = compensation_now
+        letters_seen = set()
+        for row in history:
+            if row["move_id"] not in move_ids:
+                continue
+            credit += row["line_compensation"]
+            if row["letter_id"] not in letters_seen:
+                letters_seen.add(row["letter_id"])
+                credit += row["letter_compensation"] - row["fee_offset"]
+        return currency.round(max(0.0, min(fee, credit)))
+
+    def _get_previous_costs(self, history):
+        """The compensation and fees of earlier sent letters about this
+        letter's invoices that were not invoiced (a charges invoice is an
+        open item of its own): they stay part of the claim. Interest is not
+        repeated: each letter computes it anew up to its own date."""
+        self.ensure_one()
+        move_ids = set(self._get_claimed_lines().move_id.ids)
+        costs = []
+        seen = set()
+        for row in history:
+            if row["charged"] or row["move_id"] not in move_ids:
+                continue
+            if row["date"] > self.date:
+                continue
+            amount = self._convert_previous(row["line_compensation"])
+            if amount:
+                costs.append(self._previous_cost(row, "compensation", amount))
+            if row["letter_id"] in seen:
+                continue
+            seen.add(row["letter_id"])
+            for kind, value in (
+                ("compensation", row["letter_compensation"]),
+                ("fee", row["fee"]),
+            ):
+                amount = self._convert_previous(value)
+                if amount:
+                    costs.append(self._previous_cost(row, kind, amount))
+        return costs
+
+    def _convert_previous(self, amount):
+        """An earlier letter's amount (same customer, same letter currency)
+        rounded in this letter's currency."""
+        self.ensure_one()
+        return self.currency_id.round(float(amount or 0.0))
+
+    @staticmethod
+    def _previous_cost(row, kind, amount):
+        return {
+            "letter": row["name"],
+            "letter_id": row["letter_id"],
+            "date": fields.Date.to_string(row["date"]),
+            "kind": kind,
+            "amount": amount,
+        }
 
     def _is_line_in_default(self, line, first_letters):
         """The customer is in default for ``line`` on the letter date: after
-        the due date, or (policy) after the first letter sent for it."""
+        the due date, or (policy) after the first letter sent for it was
+        received (its date plus the delivery allowance)."""
         self.ensure_one()
-        if self.policy_id.interest_start == "letter":
-            first = first_letters.get(line.move_id.id)
-            return bool(first and first < self.date)
+        policy = self.policy_id
+        if policy.interest_start in ("letter", "default"):
+            start = self.env["account.move"]._get_dunning_default_start(
+                policy.interest_start,
+                first_letters.get(line.move_id.id),
+                policy.interest_delivery_days,
+            )
+            return bool(start and start < self.date)
         return bool(line.date_due and line.date_due < self.date)
 
     def _get_compensation_lines(self, first_letters, claimed=frozenset()):
@@ -584,7 +749,7 @@ class AccountDunningLetter(models.Model):
             or self.partner_id._is_dunning_consumer()
         ):
             return self.env["account.dunning.letter.line"]
-        return self.line_ids.filtered(
+        return self._get_claimed_lines().filtered(
             lambda line: (
                 not line.move_id.dunning_charge_letter_id
                 and not line.move_id.dunning_compensation_charged
@@ -639,7 +804,9 @@ class AccountDunningLetter(models.Model):
             lambda letter: (
                 letter.policy_id.charge_invoice
                 and not letter.charge_move_id
-                and not letter.currency_id.is_zero(letter.amount_charges)
+                and not letter.currency_id.is_zero(
+                    letter.amount_charges - letter.previous_costs_amount
+                )
             )
         )
         letters._check_claims_not_repeated()
@@ -867,10 +1034,11 @@ class AccountDunningLetter(models.Model):
                     policy.fee_product_id,
                     policy.fee_account_id,
                 )
-        if not self.fees_waived and not currency.is_zero(self.fee_amount):
+        net_fee = self.fee_amount - self.fee_offset_amount
+        if not self.fees_waived and not currency.is_zero(net_fee):
             charge(
                 env._("Dunning fee, letter %(letter)s", letter=self.name),
-                self.fee_amount,
+                net_fee,
                 policy.fee_product_id,
                 policy.fee_account_id,
             )

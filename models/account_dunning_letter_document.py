@@ -53,7 +53,7 @@ class AccountDunningLetter(models.Model):
 
     def _get_letter_subject(self):
         self.ensure_one()
-        numbers = self.line_ids.mapped("move_name")
+        numbers = self._get_claimed_lines().mapped("move_name")
         shown = ", ".join(numbers[:SUBJECT_MAX_INVOICES])
         if len(numbers) > SUBJECT_MAX_INVOICES:
             shown = self.env._(
@@ -88,7 +88,7 @@ class AccountDunningLetter(models.Model):
             "deadline": format_date(self.env, self.payment_deadline),
             "total": self._format_amount(self.amount_total_due),
             "level": self.level_id.name or "",
-            "invoices": ", ".join(self.line_ids.mapped("move_name")),
+            "invoices": ", ".join(self._get_claimed_lines().mapped("move_name")),
             "company": self.company_id.name or "",
         }
 
@@ -116,22 +116,39 @@ class AccountDunningLetter(models.Model):
         currency = self.currency_id
         rows = []
         if not currency.is_zero(self.amount_interest):
-            rows.append(
-                {
-                    "label": self.env._("Statutory default interest"),
-                    "amount": self.amount_interest,
-                }
-            )
-        per_invoice = self.line_ids.filtered(
-            lambda line: not currency.is_zero(line.compensation_amount)
-        )
-        if per_invoice:
+            starts = [
+                line.interest_date_from
+                for line in self._get_claimed_lines()
+                if line.interest_date_from
+            ]
             rows.append(
                 {
                     "label": self.env._(
-                        "Flat compensation under § 288 (5) BGB for invoice(s) "
+                        "Statutory default interest from %(date)s",
+                        date=format_date(self.env, min(starts)),
+                    )
+                    if starts
+                    else self.env._("Statutory default interest"),
+                    "amount": self.amount_interest,
+                }
+            )
+        per_invoice = self._get_claimed_lines().filtered(
+            lambda line: not currency.is_zero(line.compensation_amount)
+        )
+        if per_invoice:
+            invoices = ", ".join(per_invoice.mapped("move_name"))
+            rows.append(
+                {
+                    "label": self.env._(
+                        "Flat compensation under § 288 (5) BGB for invoice "
                         "%(invoices)s",
-                        invoices=", ".join(per_invoice.mapped("move_name")),
+                        invoices=invoices,
+                    )
+                    if len(per_invoice) == 1
+                    else self.env._(
+                        "Flat compensation under § 288 (5) BGB for invoices "
+                        "%(invoices)s",
+                        invoices=invoices,
                     ),
                     "amount": sum(per_invoice.mapped("compensation_amount")),
                 }
@@ -144,12 +161,44 @@ class AccountDunningLetter(models.Model):
                 }
             )
         if not currency.is_zero(self.fee_amount):
+            fee_invoices = ", ".join(self._get_level_lines().mapped("move_name"))
             rows.append(
                 {
-                    "label": self.env._("Dunning fee (costs of this letter)"),
+                    "label": self.env._(
+                        "Dunning fee (costs of this letter, %(invoices)s)",
+                        invoices=fee_invoices,
+                    )
+                    if fee_invoices
+                    else self.env._("Dunning fee (costs of this letter)"),
                     "amount": self.fee_amount,
                 }
             )
+        if not currency.is_zero(self.fee_offset_amount):
+            rows.append(
+                {
+                    "label": self.env._(
+                        "Dunning fee credited against the flat compensation "
+                        "(§ 288 (5) sentence 3 BGB)"
+                    ),
+                    "amount": -self.fee_offset_amount,
+                }
+            )
+        for cost in self.previous_costs or []:
+            label = (
+                self.env._(
+                    "Previously claimed: dunning fee, letter %(letter)s of %(date)s",
+                    letter=cost["letter"],
+                    date=format_date(self.env, fields.Date.to_date(cost["date"])),
+                )
+                if cost["kind"] == "fee"
+                else self.env._(
+                    "Previously claimed: flat compensation, letter %(letter)s of "
+                    "%(date)s",
+                    letter=cost["letter"],
+                    date=format_date(self.env, fields.Date.to_date(cost["date"])),
+                )
+            )
+            rows.append({"label": label, "amount": cost["amount"]})
         if not currency.is_zero(self.amount_waived):
             # Waivers (policy): shown, then taken off the total due.
             rows.append(
@@ -166,7 +215,7 @@ class AccountDunningLetter(models.Model):
         breakdown = self._get_interest_breakdown()
         return [
             {"line": line, **segment}
-            for line in self.line_ids
+            for line in self._get_claimed_lines()
             for segment in breakdown.get(line.id) or []
         ]
 
@@ -225,11 +274,18 @@ class AccountDunningLetter(models.Model):
         )
 
     def _get_next_step_sentence(self):
-        """The step announced if the deadline passes, only when configured."""
+        """The step announced if the deadline passes, only when configured,
+        only one really available for the debtor's country, and only for the
+        invoices that reached the level announcing it."""
         self.ensure_one()
         level = self.level_id
-        step = level.letter_next_step
+        step = level._get_next_step_for(self.partner_id, self.company_id)
+        lines = self._get_level_lines()
+        if step == "none" or not lines:
+            return ""
         deadline = format_date(self.env, self.payment_deadline)
+        invoices = ", ".join(lines.mapped("move_name"))
+        one = len(lines) == 1
         if step == "next_level":
             levels = level.policy_id._get_sorted_levels()
             following = levels.filtered(
@@ -237,34 +293,116 @@ class AccountDunningLetter(models.Model):
             )[:1]
             if not following:
                 return ""
+            if one:
+                return self.env._(
+                    "Should we not have received your payment of invoice "
+                    "%(invoices)s by %(deadline)s, our next step will be: %(step)s.",
+                    invoices=invoices,
+                    deadline=deadline,
+                    step=following.name,
+                )
             return self.env._(
-                "Should we not have received your payment by %(deadline)s, our "
-                "next step will be: %(step)s.",
+                "Should we not have received your payment of invoices "
+                "%(invoices)s by %(deadline)s, our next step will be: %(step)s.",
+                invoices=invoices,
                 deadline=deadline,
                 step=following.name,
             )
         if step == "court":
+            if one:
+                return self.env._(
+                    "Should we not have received your payment of invoice "
+                    "%(invoices)s by %(deadline)s, we will apply for a payment "
+                    "order in the court dunning procedure. We would very much "
+                    "like to avoid this step.",
+                    invoices=invoices,
+                    deadline=deadline,
+                )
             return self.env._(
-                "Should we not have received your payment by %(deadline)s, we "
-                "will apply for a payment order in the court dunning procedure. "
-                "We would very much like to avoid this step.",
+                "Should we not have received your payment of invoices "
+                "%(invoices)s by %(deadline)s, we will apply for a payment order "
+                "in the court dunning procedure. We would very much like to "
+                "avoid this step.",
+                invoices=invoices,
                 deadline=deadline,
             )
         if step == "collection":
+            if one:
+                return self.env._(
+                    "Should we not have received your payment of invoice "
+                    "%(invoices)s by %(deadline)s, we will hand the claim over to "
+                    "a collection agency. We would very much like to avoid this "
+                    "step.",
+                    invoices=invoices,
+                    deadline=deadline,
+                )
             return self.env._(
-                "Should we not have received your payment by %(deadline)s, we "
-                "will hand the claim over to a collection agency. We would very "
-                "much like to avoid this step.",
+                "Should we not have received your payment of invoices "
+                "%(invoices)s by %(deadline)s, we will hand the claims over to "
+                "a collection agency. We would very much like to avoid this step.",
+                invoices=invoices,
                 deadline=deadline,
             )
         if step == "lawyer":
+            if one:
+                return self.env._(
+                    "Should we not have received your payment of invoice "
+                    "%(invoices)s by %(deadline)s, we will hand the matter over "
+                    "to our lawyer. We would very much like to avoid this step.",
+                    invoices=invoices,
+                    deadline=deadline,
+                )
             return self.env._(
-                "Should we not have received your payment by %(deadline)s, we "
-                "will hand the matter over to our lawyer. We would very much "
-                "like to avoid this step.",
+                "Should we not have received your payment of invoices "
+                "%(invoices)s by %(deadline)s, we will hand the matter over to "
+                "our lawyer. We would very much like to avoid this step.",
+                invoices=invoices,
                 deadline=deadline,
             )
         return ""
+
+    def _get_notified_rows(self):
+        """Invoices listed apart: already notified at their level by an
+        earlier letter, with its reference, date and deadline."""
+        self.ensure_one()
+        return [
+            {
+                "line": line,
+                "letter": line.notified_letter_id.name,
+                "level": line.level_id.name or "",
+                "date": line.notified_letter_id.date,
+                "deadline": line.notified_letter_id.payment_deadline,
+            }
+            for line in self.line_ids
+            if line.notified_letter_id
+        ]
+
+    def _get_letter_address_lines(self):
+        """The postal address of the customer, without the country line when
+        the customer lives in the company's country (domestic letter)."""
+        self.ensure_one()
+        partner = self.partner_id
+        lines = [partner.commercial_partner_id.name or partner.name]
+        if partner.parent_id and partner.name and partner.name != lines[0]:
+            lines.append(partner.name)
+        address = partner._display_address(without_company=True)
+        address_lines = [line.strip() for line in address.split("\n") if line.strip()]
+        country = partner.country_id
+        if country and country == self.company_id.country_id:
+            country_name = partner._get_country_name()
+            address_lines = [line for line in address_lines if line != country_name]
+        return lines + address_lines
+
+    def _get_letter_lang(self):
+        """The language of the letter: the customer's, with British date
+        formats for English letters to customers outside the United States."""
+        self.ensure_one()
+        lang = self.partner_id.lang or self.company_id.partner_id.lang or "en_US"
+        country = self.partner_id.commercial_partner_id.country_id
+        if lang == "en_US" and (not country or country.code != "US"):
+            if self.env["res.lang"]._get_code("en_GB"):
+                return "en_GB"
+        return lang
 
     def _get_letter_report_values(self):
         """Everything the letter template shows beyond the stored fields."""
@@ -282,6 +420,8 @@ class AccountDunningLetter(models.Model):
             "payment_reference": reference,
             "qr_code": self._get_payment_qr_code(bank, reference),
             "next_step": self._get_next_step_sentence(),
+            "notified_rows": self._get_notified_rows(),
+            "address_lines": self._get_letter_address_lines(),
             "contact": self._get_contact_values(),
         }
 

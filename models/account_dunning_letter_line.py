@@ -84,6 +84,14 @@ class AccountDunningLetterLine(models.Model):
     )
     previous_level_id = fields.Many2one("account.dunning.level")
     previous_last_date = fields.Date()
+    notified_letter_id = fields.Many2one(
+        "account.dunning.letter",
+        string="Already Notified By",
+        ondelete="set null",
+        help="The invoice did not advance with this letter: it was already "
+        "notified at its level by that letter, and is shown apart with its "
+        "reference, date and deadline. It carries no charges in this letter.",
+    )
 
     @api.depends("interest_segments", "currency_id")
     def _compute_interest_breakdown(self):
@@ -300,7 +308,9 @@ class AccountDunningLetterLine(models.Model):
     def _apply_invoice_levels(self):
         """Write level and date on the invoices (one query per level)."""
         groups = {}
-        for line in self:
+        # Already notified invoices keep the date of the letter that notified
+        # them: listing them again is no new dunning step.
+        for line in self.filtered(lambda ln: not ln.notified_letter_id):
             # The letter's date, not the related letter_date: computing a
             # related field line by line is slow on large runs.
             key = (line.level_id.id if line.escalated else None, line.letter_id.date)

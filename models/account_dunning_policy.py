@@ -63,14 +63,26 @@ class AccountDunningPolicy(models.Model):
         [
             ("due", "Day after the due date"),
             ("letter", "Day after the first dunning letter"),
+            ("default", "Default: first letter received"),
         ],
         string="Interest From",
         default="due",
         required=True,
         tracking=True,
-        help="A calendar due date puts the customer in default without a "
-        "reminder (§ 286 (2) BGB); choose the first dunning letter to claim "
-        "interest only from the day after the first letter that was sent.",
+        help="A due date agreed by contract puts the customer in default "
+        "without a reminder (§ 286 (2) BGB): interest from the day after it. "
+        "A due date merely printed on the invoice does not put a consumer in "
+        "default: choose 'Default' to claim interest (and treat the customer "
+        "as in default) only from the day after the first letter was "
+        "received, i.e. its date plus the delivery allowance.",
+    )
+    interest_delivery_days = fields.Integer(
+        string="Delivery Allowance (days)",
+        default=3,
+        tracking=True,
+        help="Days assumed for a letter to reach the customer: default begins "
+        "after the first letter's date plus these days (interest from "
+        "'Default').",
     )
     waive_interest = fields.Boolean(
         tracking=True,
@@ -155,13 +167,20 @@ class AccountDunningPolicy(models.Model):
         for policy in self:
             policy.level_count = len(policy.level_ids)
 
-    @api.constrains("grace_days")
+    @api.constrains("grace_days", "interest_delivery_days")
     def _check_grace_days(self):
         for policy in self:
             if policy.grace_days < 0:
                 raise ValidationError(
                     self.env._(
                         "Policy %(name)s: grace days cannot be negative.",
+                        name=policy.name,
+                    )
+                )
+            if policy.interest_delivery_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: the delivery allowance cannot be negative.",
                         name=policy.name,
                     )
                 )

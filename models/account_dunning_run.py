@@ -5,7 +5,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -57,6 +57,16 @@ class AccountDunningRun(models.Model):
     invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
     letter_count = fields.Integer(string="Letters", readonly=True)
     call_count = fields.Integer(string="Phone Calls", readonly=True)
+    next_step_count = fields.Integer(
+        string="Legal Steps Due",
+        readonly=True,
+        help="Customers with invoices at the last level whose deadline passed.",
+    )
+    warning_message = fields.Text(
+        string="Warnings",
+        readonly=True,
+        help="Decisions that need attention, e.g. a phone call without a responsible.",
+    )
     skip_count = fields.Integer(string="Skipped Invoices", readonly=True)
     error_message = fields.Text(readonly=True)
 
@@ -154,8 +164,11 @@ class AccountDunningRun(models.Model):
             decisions.extend(partner_decisions)
             if letter_vals:
                 letters_vals.append((letter_vals, partner_decisions))
+        warnings = self._check_call_responsibles(letters_vals, context)
         if not self.simulation and letters_vals:
             self._create_letters(letters_vals, context)
+        if not self.simulation:
+            self._schedule_next_step_activities(decisions, context)
         self._insert_decisions(decisions)
         counts = defaultdict(int)
         for decision in decisions:
@@ -171,9 +184,91 @@ class AccountDunningRun(models.Model):
                     {d["partner_id"] for d in decisions if d["decision"] == "call"}
                 ),
                 "skip_count": counts["skip"],
+                "next_step_count": len(
+                    {d["partner_id"] for d in decisions if d["decision"] == "next_step"}
+                ),
+                "warning_message": "\n".join(warnings) or False,
             }
         )
         return True
+
+    def _check_call_responsibles(self, letters_vals, context):
+        """A phone call nobody can make is a visible warning on the run and
+        on the decisions, never an activity for OdooBot."""
+        warnings = []
+        levels = self.env["account.dunning.level"]
+        for vals, partner_decisions in letters_vals:
+            level = levels.browse(vals["level_id"])
+            if not level.action_call or vals["user_id"]:
+                continue
+            partner = context["partners"][vals["partner_id"]]
+            warning = self.env._(
+                "No responsible for the phone call to %(customer)s: set a "
+                "salesperson, the policy's dunning responsible or the company's "
+                "dunning responsible.",
+                customer=partner.display_name,
+            )
+            warnings.append(warning)
+            for decision in partner_decisions:
+                if decision["decision"] in ("letter", "call"):
+                    decision["note"] = warning
+        return warnings
+
+    def _schedule_next_step_activities(self, decisions, context):
+        """One activity per customer for the dunning manager proposing the
+        legal handover, when invoices at the last level passed their deadline
+        (not again while such an activity is open)."""
+        partner_ids = sorted(
+            {d["partner_id"] for d in decisions if d["decision"] == "next_step"}
+        )
+        if not partner_ids or self.env.context.get("mail_activity_automation_skip"):
+            return
+        activity_type = self.env.ref(
+            "account_relationship_dunning.mail_activity_type_dunning_handover"
+        )
+        existing = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partner_ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        partner_ids = [
+            pid for pid in partner_ids if pid not in existing.mapped("res_id")
+        ]
+        manager = self.company_id._get_dunning_manager_user()
+        if not manager._is_dunning_assignable():
+            manager = self.env["res.users"]
+        invoices = defaultdict(list)
+        for decision in decisions:
+            if decision["decision"] == "next_step":
+                invoices[decision["partner_id"]].append(
+                    decision["invoice"]["move_name"]
+                )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._(
+                        "Legal step due for %(customer)s: propose the handover",
+                        customer=context["partners"][partner_id].name,
+                    ),
+                    "note": self.env._(
+                        "The deadline of the final notice passed for %(invoices)s. "
+                        "Prepare the legal handover (court dunning, collection "
+                        "agency or lawyer) or decide otherwise.",
+                        invoices=", ".join(invoices[partner_id]),
+                    ),
+                    "automated": True,
+                    "date_deadline": self.date,
+                    "res_model_id": model_id,
+                    "res_id": partner_id,
+                    "user_id": manager.id or False,
+                }
+                for partner_id in partner_ids
+            ]
+        )
 
     def _get_overdue_domain_sql(self):
         """SQL filter of the invoices a run considers (extension point)."""
@@ -286,7 +381,46 @@ class AccountDunningRun(models.Model):
             "pending_approval": {partner.id for partner, _count in pending},
             "dunned_today": {partner.id for partner, _count in today_letters},
             "external_blocks": self._get_external_blocks(invoices),
+            "notified_letters": self._get_notified_letters(invoices),
+            "handed_over": self._get_handed_over(invoices),
         }
+
+    def _get_handed_over(self, invoices):
+        """Ids of the invoices (at a level) that were handed over for legal
+        action before: their legal step is not proposed again."""
+        move_ids = [inv["move_id"] for inv in invoices if inv["level_id"]]
+        if not move_ids:
+            return set()
+        groups = self.env["account.dunning.handover.line"]._read_group(
+            [
+                ("move_id", "in", move_ids),
+                ("handover_id.state", "in", ("handed_over", "closed")),
+            ],
+            ["move_id"],
+        )
+        return {move.id for (move,) in groups}
+
+    def _get_notified_letters(self, invoices):
+        """``{move_id: letter_id}``: the latest letter (not cancelled) that
+        brought each invoice to its current level (one query)."""
+        move_ids = [inv["move_id"] for inv in invoices if inv["level_id"]]
+        if not move_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (line.move_id) line.move_id, letter.id
+                  FROM account_dunning_letter_line line
+                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
+                 WHERE line.move_id = ANY(%s)
+                   AND line.escalated
+                   AND letter.state != 'cancel'
+              ORDER BY line.move_id, letter.date DESC, letter.id DESC
+                """,
+                move_ids,
+            )
+        )
+        return dict(rows)
 
     def _get_external_blocks(self, invoices):
         """Invoices blocked by disputes, mediation, payment plans, handovers.
@@ -394,9 +528,13 @@ class AccountDunningRun(models.Model):
             else:
                 decision.update(reason=reason, note=note)
             decisions.append(decision)
+        self._mark_next_step_due(decisions, context)
         escalating = [d for d in decisions if d.get("target_level")]
         if not escalating:
             return decisions, None
+        # The letter's heading is the highest level an invoice reaches in this
+        # run; every line keeps its own level, and invoices already notified at
+        # their level are shown apart with the earlier letter, never as new.
         letter_level = max(
             (d["target_level"] for d in escalating),
             key=lambda level: (level.days_overdue, level.id),
@@ -409,10 +547,42 @@ class AccountDunningRun(models.Model):
             d
             for d in decisions
             if d["reason"] in ("grace", "min_amount", "no_escalation")
+            or d["decision"] == "next_step"
         ]
         return decisions, self._prepare_letter_vals(
-            partner, profile, segment, policy, letter_level, listed
+            partner, profile, segment, policy, letter_level, listed, context
         )
+
+    def _mark_next_step_due(self, decisions, context):
+        """Invoices at the last level whose deadline has passed: no further
+        letter, the legal step is due (decision ``next_step``)."""
+        for decision in decisions:
+            if decision["reason"] != "no_escalation":
+                continue
+            invoice = decision["invoice"]
+            level = context["current_levels"].get(invoice["level_id"])
+            if (
+                not level
+                or not level.is_final
+                or not invoice["last_date"]
+                or invoice["move_id"] in context["handed_over"]
+            ):
+                continue
+            deadline = fields.Date.add(
+                invoice["last_date"], days=level.payment_deadline_days
+            )
+            if deadline >= self.date:
+                continue
+            decision.update(
+                decision="next_step",
+                reason=None,
+                note=self.env._(
+                    "Deadline of the %(level)s passed on %(date)s: the legal "
+                    "step is due.",
+                    level=level.name,
+                    date=format_date(self.env, deadline),
+                ),
+            )
 
     def _decide_invoice(self, invoice, partner, profile, policy, context):
         """Return ``(skip_reason, note, None)`` or ``(None, None, level)``."""
@@ -466,7 +636,9 @@ class AccountDunningRun(models.Model):
             )
         return None, None, target
 
-    def _prepare_letter_vals(self, partner, profile, segment, policy, level, listed):
+    def _prepare_letter_vals(
+        self, partner, profile, segment, policy, level, listed, context=None
+    ):
         company = self.company_id
         currencies = {d["invoice"]["currency_id"] for d in listed}
         currency_id = (
@@ -491,6 +663,11 @@ class AccountDunningRun(models.Model):
                 total = invoice["amount_total_company"]
                 residual = invoice["amount_residual_company"]
             target = decision.get("target_level")
+            notified = (
+                not target
+                and invoice["level_id"]
+                and (context or {}).get("notified_letters", {}).get(invoice["move_id"])
+            )
             lines.append(
                 {
                     "move_id": invoice["move_id"],
@@ -507,6 +684,7 @@ class AccountDunningRun(models.Model):
                     "escalated": bool(target),
                     "previous_level_id": invoice["level_id"],
                     "previous_last_date": invoice["last_date"],
+                    "notified_letter_id": notified or False,
                 }
             )
         return {
@@ -523,10 +701,23 @@ class AccountDunningRun(models.Model):
             "payment_deadline": fields.Date.add(
                 self.date, days=level.payment_deadline_days
             ),
-            "user_id": (partner.user_id or policy.responsible_user_id).id,
+            "user_id": self._get_responsible(partner, policy).id,
             "currency_id": currency_id,
             "line_ids": [fields.Command.create(vals) for vals in lines],
         }
+
+    def _get_responsible(self, partner, policy):
+        """Who calls the customer and is named as contact: the salesperson,
+        else the policy's dunning responsible, else the company's; never
+        OdooBot, an archived or a portal user (empty when none qualifies)."""
+        for user in (
+            partner.user_id,
+            policy.responsible_user_id,
+            self.company_id.dunning_responsible_user_id,
+        ):
+            if user and user._is_dunning_assignable():
+                return user
+        return self.env["res.users"]
 
     def _choose_channel(self, partner, level):
         channel = level._get_channel()
@@ -664,9 +855,11 @@ class AccountDunningRun(models.Model):
                     "date_deadline": self.date,
                     "res_model_id": model_id,
                     "res_id": letter.id,
-                    "user_id": (letter.user_id or self.user_id).id,
+                    "user_id": letter.user_id.id,
                 }
-                for letter in letters.filtered(lambda lt: lt.level_id.action_call)
+                for letter in letters.filtered(
+                    lambda lt: lt.level_id.action_call and lt.user_id
+                )
             ]
         )
 

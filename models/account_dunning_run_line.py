@@ -4,6 +4,7 @@ DECISIONS = [
     ("letter", "Letter / e-mail"),
     ("call", "Phone call"),
     ("skip", "Skipped"),
+    ("next_step", "Next step due"),
 ]
 SKIP_REASONS = [
     ("grace", "Within grace days"),

@@ -39,16 +39,22 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Statutory default interest (§§ 247, 288 BGB)
     # ------------------------------------------------------------------
-    def _get_dunning_interest(self, date_to, date_from=None, interest_start=None):
+    def _get_dunning_interest(
+        self, date_to, date_from=None, interest_start=None, delivery_days=None
+    ):
         """Default interest of the invoices in ``self`` up to ``date_to``.
 
         :param date_to: last interest day (included), e.g. the letter date.
         :param date_from: first day that may bear interest (e.g. the day after
             the interest already invoiced); earlier payments still reduce the
             principal.
-        :param interest_start: ``'due'`` (day after the due date) or
-            ``'letter'`` (day after the first sent dunning letter); by default
-            the setting of each customer's dunning policy.
+        :param interest_start: ``'due'`` (day after the due date),
+            ``'letter'`` (day after the first sent dunning letter) or
+            ``'default'`` (day after the first letter was received: its date
+            plus ``delivery_days``); by default the setting of each
+            customer's dunning policy.
+        :param delivery_days: days for the first letter to reach the customer
+            (mode ``'default'``, with an explicit ``interest_start``).
         :return: ``{move_id: {"amount", "points", "date_from", "segments"}}``
             with ``amount`` rounded in the invoice currency and the sum of the
             rounded segment amounts; ``segments`` is a list of ``{"date_from",
@@ -66,30 +72,37 @@ class AccountMove(models.Model):
         points = self._get_dunning_interest_points()
         if interest_start:
             modes = dict.fromkeys(self.ids, interest_start)
+            allowances = dict.fromkeys(self.ids, delivery_days or 0)
         else:
+            policies = self._get_dunning_policies()
             modes = {
                 move_id: policy.interest_start or "due"
-                for move_id, policy in self._get_dunning_policies().items()
+                for move_id, policy in policies.items()
+            }
+            allowances = {
+                move_id: policy.interest_delivery_days or 0
+                for move_id, policy in policies.items()
             }
         first_letters = self.filtered(
-            lambda move: modes[move.id] == "letter"
+            lambda move: modes[move.id] in ("letter", "default")
         )._get_dunning_first_letter_dates()
         rows_by_move = defaultdict(list)
         for row in self._get_dunning_principal_rows(date_to):
             rows_by_move[row["move_id"]].append(row)
         result = {}
         for move in self:
-            if modes[move.id] == "letter":
-                first_letter = first_letters.get(move.id)
-                earliest = first_letter + timedelta(days=1) if first_letter else None
-            else:
-                earliest = None
+            default_start = move._get_dunning_default_start(
+                modes[move.id], first_letters.get(move.id), allowances[move.id]
+            )
+            earliest = None
+            if modes[move.id] in ("letter", "default"):
+                earliest = default_start + timedelta(days=1) if default_start else None
             if date_from:
                 earliest = max(earliest, date_from) if earliest else date_from
             events, start = move._get_dunning_principal_events(
                 rows_by_move[move.id],
                 earliest,
-                no_interest=modes[move.id] == "letter"
+                no_interest=modes[move.id] in ("letter", "default")
                 and not first_letters.get(move.id),
             )
             segments = move._get_dunning_interest_segments(
@@ -104,6 +117,61 @@ class AccountMove(models.Model):
                 "segments": segments,
             }
         return result
+
+    @staticmethod
+    def _get_dunning_default_start(mode, first_letter, delivery_days=0):
+        """The last day before default for the modes that depend on the first
+        letter: its date (``'letter'``) or the day it was received, its date
+        plus the delivery allowance (``'default'``, § 286 (1) BGB); ``None``
+        in mode ``'due'`` or when no letter was sent."""
+        if mode == "letter" and first_letter:
+            return first_letter
+        if mode == "default" and first_letter:
+            return first_letter + timedelta(days=delivery_days or 0)
+        return None
+
+    def _get_dunning_cost_history(self, exclude_letters=None):
+        """The costs sent letters claimed for the invoices of ``self``, one
+        row per letter and invoice (one query): ``letter_id``, ``name``,
+        ``date``, ``payment_deadline``, ``charged`` (a charges invoice was
+        posted), ``fee`` (net of the offset), ``fee_offset``,
+        ``letter_compensation``, ``line_compensation`` (waived amounts are 0),
+        ``move_id``."""
+        if not self:
+            return []
+        self.env.flush_all()
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT letter.id AS letter_id,
+                       letter.name,
+                       letter.date,
+                       letter.payment_deadline,
+                       letter.charge_move_id IS NOT NULL AS charged,
+                       CASE WHEN COALESCE(letter.fees_waived, FALSE) THEN 0
+                            ELSE COALESCE(letter.fee_amount, 0)
+                                 - COALESCE(letter.fee_offset_amount, 0)
+                       END AS fee,
+                       COALESCE(letter.fee_offset_amount, 0) AS fee_offset,
+                       CASE WHEN COALESCE(letter.compensation_waived, FALSE) THEN 0
+                            ELSE COALESCE(letter.letter_compensation_amount, 0)
+                       END AS letter_compensation,
+                       CASE WHEN COALESCE(letter.compensation_waived, FALSE) THEN 0
+                            ELSE COALESCE(line.compensation_amount, 0)
+                       END AS line_compensation,
+                       line.move_id
+                  FROM account_dunning_letter_line line
+                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
+                 WHERE line.move_id = ANY(%s)
+                   AND letter.id != ALL(%s)
+                   AND letter.state = 'done'
+                   AND line.notified_letter_id IS NULL
+              ORDER BY letter.date, letter.id, line.id
+                """,
+                self.ids,
+                exclude_letters.ids if exclude_letters else [],
+            )
+        )
 
     def _get_dunning_interest_points(self):
         """``{move_id: points above the base rate}``: 9 for payment claims
@@ -165,6 +233,7 @@ class AccountMove(models.Model):
             move_id
             for move_id, letter in self._get_dunning_letter_rows(exclude_letters)
             if letter["state"] == "done"
+            and not letter["notified"]
             and not letter["compensation_waived"]
             and (letter["compensation_amount"] or letter["letter_compensation_amount"])
         }
@@ -173,7 +242,8 @@ class AccountMove(models.Model):
         """``[(move_id, letter)]`` for every letter line listing an invoice of
         ``self`` (except lines of ``exclude_letters``); ``letter`` is a dict of
         the letter's ``state``, ``channel``, ``date``, ``compensation_waived``,
-        ``letter_compensation_amount`` and the line's ``compensation_amount``.
+        ``letter_compensation_amount``, the line's ``compensation_amount`` and
+        ``notified`` (the line only repeats an earlier letter's notice).
 
         Two single-table queries joined in Python on purpose, not one SQL
         join: during a dunning run the letter tables have just been filled in
@@ -188,7 +258,8 @@ class AccountMove(models.Model):
         lines = self.env.execute_query(
             SQL(
                 """
-                SELECT move_id, letter_id, COALESCE(compensation_amount, 0)
+                SELECT move_id, letter_id, COALESCE(compensation_amount, 0),
+                       notified_letter_id IS NOT NULL
                   FROM account_dunning_letter_line
                  WHERE move_id = ANY(%s) AND letter_id != ALL(%s)
                 """,
@@ -216,14 +287,17 @@ class AccountMove(models.Model):
                           FROM account_dunning_letter
                          WHERE id = ANY(%s)
                         """,
-                        list({letter_id for _move, letter_id, _amount in lines}),
+                        list({line[1] for line in lines}),
                     )
                 )
             )
         }
         return [
-            (move_id, dict(letters[letter_id], compensation_amount=amount))
-            for move_id, letter_id, amount in lines
+            (
+                move_id,
+                dict(letters[letter_id], compensation_amount=amount, notified=notified),
+            )
+            for move_id, letter_id, amount, notified in lines
         ]
 
     def _get_dunning_principal_rows(self, date_to):

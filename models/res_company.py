@@ -10,6 +10,13 @@ class ResCompany(models.Model):
         help="Receives the reminders of the limitation watch. When empty, the "
         "first dunning manager of the company.",
     )
+    dunning_responsible_user_id = fields.Many2one(
+        "res.users",
+        string="Dunning Responsible",
+        help="Receives the phone-call activities of customers without a "
+        "salesperson when their policy names no dunning responsible. Needed "
+        "once a policy uses phone calls.",
+    )
     dunning_collection_agency_id = fields.Many2one(
         "res.partner",
         string="Collection Agency",

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -7,6 +7,10 @@ class ResConfigSettings(models.TransientModel):
     dunning_manager_user_id = fields.Many2one(
         related="company_id.dunning_manager_user_id", readonly=False
     )
+    dunning_responsible_user_id = fields.Many2one(
+        related="company_id.dunning_responsible_user_id", readonly=False
+    )
+    dunning_uses_calls = fields.Boolean(compute="_compute_dunning_uses_calls")
     dunning_collection_agency_id = fields.Many2one(
         related="company_id.dunning_collection_agency_id", readonly=False
     )
@@ -19,3 +23,16 @@ class ResConfigSettings(models.TransientModel):
     dunning_score_unfounded_disputes = fields.Boolean(
         related="company_id.dunning_score_unfounded_disputes", readonly=False
     )
+
+    @api.depends("company_id")
+    def _compute_dunning_uses_calls(self):
+        for settings in self:
+            settings.dunning_uses_calls = bool(
+                self.env["account.dunning.level"].search_count(
+                    [
+                        ("company_id", "=", settings.company_id.id),
+                        ("action_call", "=", True),
+                    ],
+                    limit=1,
+                )
+            )

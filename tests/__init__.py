@@ -10,3 +10,4 @@ from . import test_letters
 from . import test_claims
 from . import test_lifecycle
 from . import test_dunning_run_bulk
+from . import test_escalation

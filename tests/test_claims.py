@@ -237,8 +237,10 @@ class TestClaims(DunningTestCommon):
                 {
                     # level fee EUR 2.50 × 1.25 = 3.125 → 3.13 USD
                     "fee_amount": 3.13,
-                    # 1000 + 7.26 + 50.00 + 3.13 = 1060.39 USD
-                    "amount_total_due": 1060.39,
+                    # credited against the compensation (§ 288 (5) s. 3 BGB)
+                    "fee_offset_amount": 3.13,
+                    # 1000 + 7.26 + 50.00 + 3.13 − 3.13 = 1057.26 USD
+                    "amount_total_due": 1057.26,
                 }
             ],
         )
@@ -280,8 +282,9 @@ class TestClaims(DunningTestCommon):
                     # 1000 × 12.62 % × 21/365 = 7.2608 → 7.26
                     # 500 × 12.62 % × 21/365 = 3.6304 → 3.63
                     "amount_interest": 10.89,
-                    # 1500 + 10.89 + 80 + 2.50 = 1593.39
-                    "amount_total_due": 1593.39,
+                    # 1500 + 10.89 + 80 + 2.50 − 2.50 (fee credited
+                    # against the compensation) = 1590.89
+                    "amount_total_due": 1590.89,
                 }
             ],
         )
@@ -294,8 +297,8 @@ class TestClaims(DunningTestCommon):
                 {
                     "letter_compensation_amount": 40.0,
                     "amount_compensation": 40.0,
-                    # 1500 + 10.89 + 40 + 2.50 = 1553.39
-                    "amount_total_due": 1553.39,
+                    # 1500 + 10.89 + 40 + 2.50 − 2.50 = 1550.89
+                    "amount_total_due": 1550.89,
                 }
             ],
         )
@@ -326,9 +329,11 @@ class TestClaims(DunningTestCommon):
             letter.line_ids,
             [
                 {
-                    # 1–28 Feb 2024: 28 days at 3.62 + 5 = 8.62 %:
-                    # 1000 × 8.62 % × 28 / 365 = 6.6126 → 6.61
-                    "interest_amount": 6.61,
+                    # A consumer is in default only once the reminder of
+                    # 10 Feb was received (10 Feb + 3 days delivery): from
+                    # 14 Feb to 28 Feb = 15 days at 3.62 + 5 = 8.62 %:
+                    # 1000 × 8.62 % × 15 / 365 = 3.5425 → 3.54
+                    "interest_amount": 3.54,
                     "interest_points": 5.0,
                     "compensation_amount": 0.0,
                 }
@@ -367,8 +372,10 @@ class TestClaims(DunningTestCommon):
                     # 1–21 Feb: 1000 × 12.62 % × 21 / 365 = 7.2608 → 7.26
                     "amount_interest": 7.26,
                     "amount_compensation": 40.0,
-                    # 1000 + 7.26 + 40 + 2.50 = 1049.76
-                    "amount_total_due": 1049.76,
+                    # the EUR 40 covers the fee (§ 288 (5) sentence 3 BGB)
+                    "fee_offset_amount": 2.5,
+                    # 1000 + 7.26 + 40 + 2.50 − 2.50 = 1047.26
+                    "amount_total_due": 1047.26,
                 }
             ],
         )
@@ -394,15 +401,14 @@ class TestClaims(DunningTestCommon):
                     "invoice_date": date(2024, 2, 21),
                     "invoice_date_due": date(2024, 3, 2),
                     "dunning_charge_letter_id": letter.id,
-                    # 7.26 interest + 40 compensation + 2.50 fee = 49.76
-                    "amount_total": 49.76,
+                    # 7.26 interest + 40 compensation (the 2.50 fee is
+                    # credited against the compensation) = 47.26
+                    "amount_total": 47.26,
                     "amount_tax": 0.0,
                 }
             ],
         )
-        self.assertEqual(
-            charges.invoice_line_ids.mapped("price_unit"), [7.26, 40.0, 2.5]
-        )
+        self.assertEqual(charges.invoice_line_ids.mapped("price_unit"), [7.26, 40.0])
         self.assertIn("Default interest on", charges.invoice_line_ids[0].name)
         self.assertRecordValues(
             invoice,
@@ -441,17 +447,18 @@ class TestClaims(DunningTestCommon):
             charges_line,
             [
                 {
-                    "amount_residual": 49.76,
+                    "amount_residual": 47.26,
                     "interest_amount": 0.0,
                     "compensation_amount": 0.0,
                 }
             ],
         )
-        # 1000 + 49.76 + 4.84 + 2.50 fee = 1057.10
-        self.assertEqual(second.amount_total_due, 1057.10)
+        # 1000 + 47.26 + 4.84 + 2.50 fee − 2.50 credited (40 − 2.50 of
+        # compensation left) = 1052.10
+        self.assertEqual(second.amount_total_due, 1052.10)
         self._send(second, "2024-03-06")
         self.assertEqual(
-            second.charge_move_id.invoice_line_ids.mapped("price_unit"), [4.84, 2.5]
+            second.charge_move_id.invoice_line_ids.mapped("price_unit"), [4.84]
         )
         self.assertEqual(len(self._charge_moves(self.business)), 2)
         self.assertEqual(invoice.dunning_interest_charged_until, date(2024, 3, 6))
@@ -465,27 +472,34 @@ class TestClaims(DunningTestCommon):
         second = self._dun("2024-03-06", self.business)
         self._send(second, "2024-03-06")
         # 1 Feb – 6 Mar 2024 = 29 + 6 = 35 days: 1000 × 12.62 % × 35 / 365
-        # = 12.1014 → 12.10; + 40 compensation + 2.50 fee
+        # = 12.1014 → 12.10; + 40 compensation (the 2.50 fee is credited
+        # against it)
         self.assertEqual(
             second.charge_move_id.invoice_line_ids.mapped("price_unit"),
-            [12.1, 40.0, 2.5],
+            [12.1, 40.0],
         )
-        # The older letter would claim 1–21 Feb and the compensation again.
-        with self.assertRaises(UserError) as caught:
-            self._send(first, "2024-03-07")
-        self.assertIn("already invoiced", str(caught.exception))
-        self.assertEqual(first.state, "ready")
-        self.assertEqual(self._charge_moves(self.business), second.charge_move_id)
-        first.action_compute_claims()
+        # The older letter would claim 1–21 Feb and the compensation again:
+        # sent later, it is dated that day and its claims recomputed, so it
+        # claims only what was not invoiced yet.
+        self._send(first, "2024-03-07")
+        self.assertEqual(first.date, date(2024, 3, 7))
         self.assertRecordValues(
             first.line_ids,
-            [{"interest_amount": 0.0, "compensation_amount": 0.0}],
+            [
+                {
+                    # 7 Mar only: 1000 × 12.62 % × 1 / 365 = 0.3458 → 0.35
+                    "interest_date_from": date(2024, 3, 7),
+                    "interest_amount": 0.35,
+                    "compensation_amount": 0.0,
+                }
+            ],
         )
-        self._send(first, "2024-03-07")
+        # fee 2.50 credited against the rest of the EUR 40 (37.50)
+        self.assertEqual(first.fee_offset_amount, 2.5)
         self.assertEqual(
-            first.charge_move_id.invoice_line_ids.mapped("price_unit"), [2.5]
+            first.charge_move_id.invoice_line_ids.mapped("price_unit"), [0.35]
         )
-        self.assertEqual(invoice.dunning_interest_charged_until, date(2024, 3, 6))
+        self.assertEqual(invoice.dunning_interest_charged_until, date(2024, 3, 7))
 
     def test_waived_charges_shown_not_claimed(self):
         strategic = self.env["account.dunning.policy"].search(
@@ -513,24 +527,26 @@ class TestClaims(DunningTestCommon):
                     # shown: 1000 × 12.62 % × 21 / 365 = 7.26
                     "amount_interest": 7.26,
                     "amount_waived": 7.26,
-                    # 40 + 2.50 claimed
-                    "amount_charges": 42.5,
-                    # 1000 + 42.50 (interest waived)
-                    "amount_total_due": 1042.5,
+                    # 40 + 2.50 − 2.50 (fee credited against the EUR 40)
+                    "amount_charges": 40.0,
+                    # 1000 + 40 (interest waived)
+                    "amount_total_due": 1040.0,
                 }
             ],
         )
         # The letter shows the waived interest and takes it off the total.
         rows = letter._get_claim_rows()
-        self.assertEqual([row["amount"] for row in rows], [7.26, 40.0, 2.5, -7.26])
+        self.assertEqual(
+            [row["amount"] for row in rows], [7.26, 40.0, 2.5, -2.5, -7.26]
+        )
         self.assertAlmostEqual(
             letter.amount_residual + sum(row["amount"] for row in rows),
             letter.amount_total_due,
         )
         self._send(letter, "2024-02-21")
-        self.assertEqual(letter.charge_move_id.amount_total, 42.5)
+        self.assertEqual(letter.charge_move_id.amount_total, 40.0)
         self.assertEqual(
-            letter.charge_move_id.invoice_line_ids.mapped("price_unit"), [40.0, 2.5]
+            letter.charge_move_id.invoice_line_ids.mapped("price_unit"), [40.0]
         )
         # Waived interest was not charged: nothing recorded as invoiced.
         self.assertFalse(invoice.dunning_interest_charged_until)

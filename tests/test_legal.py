@@ -214,7 +214,10 @@ class TestLegalHandover(DunningTestCommon):
         row = handover._get_csv_rows()[0]
         self.assertEqual(row["debtor_legal_form"], "natural person")
         self.assertEqual(row["interest_points"], "5.00")
-        self.assertEqual(row["interest_from"], "2026-02-01")
+        # A consumer is in default once the first letter was received (the
+        # shipped consumer policies): letter of 1 Mar + 3 days delivery =
+        # 4 Mar, interest from 5 Mar (not from the day after the due date).
+        self.assertEqual(row["interest_from"], "2026-03-05")
         self.assertEqual(
             (row["claim_type_code"], row["claim_type"]), ("8", "Contract for work")
         )

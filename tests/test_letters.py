@@ -148,10 +148,13 @@ class TestDunningLetters(DunningTestCommon):
             "1,500.00 €",  # invoice amount
             "2,000.00 €",  # open principal
             "Statutory default interest 12.50 €",
-            "Dunning fee (costs of this letter) 2.50 €",
+            # the fee belongs to the invoices that reached the level
+            "Dunning fee (costs of this letter, %s, %s) 2.50 €"
+            % (self.inv_en_1.name, self.inv_en_2.name),
             "Total due 2,015.00 €",
-            "New payment deadline 02/21/2026",  # new level: deadline in 7 days
-            "the open amount of 2,015.00 € by 02/21/2026",  # placeholders
+            # new level: deadline in 7 days; British dates in English letters
+            "New payment deadline 21/02/2026",
+            "the open amount of 2,015.00 € by 21/02/2026",  # placeholders
             "DE89 3704 0044 0532 0130 00",
             "COBADEFFXXX",
             "Sally Sales",
@@ -197,7 +200,9 @@ class TestDunningLetters(DunningTestCommon):
         letter = self._letter_of(self._letters(), self.german)
         final = letter.policy_id._get_sorted_levels()[-1]
         self.assertEqual(final.letter_next_step, "court")
+        # the invoice reaches the final level with the letter
         letter.level_id = final
+        letter.line_ids.level_id = final
         text = self._render_html(letter)
         self.assertIn("Letzte Mahnung", text)
         self.assertIn("Mahnbescheid im gerichtlichen Mahnverfahren", text)
@@ -252,7 +257,7 @@ class TestDunningLetters(DunningTestCommon):
         letter.letter_compensation_amount = 0.0
         text = self._render_html(letter)
         self.assertIn(
-            "Flat compensation under § 288 (5) BGB for invoice(s) %s 40.00 €"
+            "Flat compensation under § 288 (5) BGB for invoice %s 40.00 €"
             % letter.line_ids[0].move_name,
             text,
         )

@@ -56,6 +56,12 @@ def action(partner):
     return text
 
 
+def next_step(lines):
+    """Invoices at the last level whose deadline passed: legal step due."""
+    due = lines.filtered(lambda line: line.decision == "next_step")
+    return f"Legal step due x{len(due)}" if due else ""
+
+
 columns = [
     ("Customer", 31),
     ("Segment", 17),
@@ -63,7 +69,7 @@ columns = [
     ("Inv.", 4),
     ("Highest level", 21),
     ("Letter / activity created today", 44),
-    ("Skipped (reason x invoices)", 0),
+    ("Legal step due / skipped (reason x invoices)", 0),
 ]
 header = "  ".join(
     f"{title:>{width}}" if title in ("Score", "Inv.") else f"{title:<{width}}"
@@ -88,7 +94,15 @@ for partner in sorted(
         str(len(lines)),
         highest_level(partner, lines)[:21],
         action(partner)[:44],
-        ", ".join(f"{label} x{count}" for label, count in sorted(reasons.items())),
+        ", ".join(
+            filter(
+                None,
+                [
+                    next_step(lines),
+                    *(f"{label} x{count}" for label, count in sorted(reasons.items())),
+                ],
+            )
+        ),
     ]
     print(
         "  ".join(
@@ -101,9 +115,16 @@ print()
 print(f"Overdue invoices considered: {run.invoice_count}")
 print(f"Letters / e-mails:           {run.letter_count}")
 print(f"Phone calls:                 {run.call_count}")
+print(f"Legal steps due (customers): {run.next_step_count}")
 print(f"Skipped invoices:            {run.skip_count}")
 for reason, count in skipped.most_common():
     print(f"  {reason_labels[reason]:<42} {count:>4}")
+
+if run.warning_message:
+    print()
+    print("Warnings:")
+    for warning in run.warning_message.splitlines():
+        print(f"  {warning}")
 
 # The shell never commits: keep the run for the web client.
 env.cr.commit()
