@@ -33,3 +33,12 @@ from . import account_dunning_level_letter
 from . import account_dunning_letter_document
 from . import ir_actions_report
 from . import account_dunning_base_rate
+from . import account_dunning_letter_guard
+from . import account_dunning_run_guard
+from . import account_dunning_profile_guard
+from . import account_dunning_handover_guard
+from . import account_move_dunning_guard
+from . import account_dunning_input_bounds
+from . import account_dunning_letter_isolation
+from . import account_dunning_run_cron
+from . import account_dunning_company_guard
