@@ -40,5 +40,5 @@ from . import account_dunning_handover_guard
 from . import account_move_dunning_guard
 from . import account_dunning_input_bounds
 from . import account_dunning_letter_isolation
-from . import account_dunning_run_cron
+from . import account_dunning_run_isolation
 from . import account_dunning_company_guard

@@ -1,4 +1,7 @@
+import psycopg2
+
 from odoo import api, models
+from odoo.exceptions import UserError
 
 from .dunning_guard import (
     DUNNING_MANAGER_GROUP,
@@ -44,15 +47,26 @@ class AccountDunningProfile(models.Model):
 
     @api.model
     def _recompute_scores(self, company, partners=None):
-        if self.env.su:
-            return super()._recompute_scores(company, partners)
-        check_group(self.env, DUNNING_USER_GROUP)
-        # sudo: scores and metrics are protected against direct writes; any
-        # dunning user may trigger the (deterministic) scoring.
-        profiles = super(AccountDunningProfile, self.sudo())._recompute_scores(
-            company, partners
-        )
-        return profiles.sudo(False)
+        if not self.env.su:
+            check_group(self.env, DUNNING_USER_GROUP)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                # sudo: scores and metrics are protected against direct
+                # writes; any dunning user may trigger the (deterministic)
+                # scoring.
+                profiles = super(AccountDunningProfile, self.sudo())._recompute_scores(
+                    company, partners
+                )
+        except psycopg2.errors.UniqueViolation:
+            raise UserError(
+                self.env._(
+                    "Another dunning run or score computation of %(company)s is "
+                    "creating the same customer profiles right now. Nothing was "
+                    "changed; start the dunning again in a moment.",
+                    company=company.name,
+                )
+            ) from None
+        return profiles.with_env(self.env)
 
     def _check_override_rights(self):
         if self.env.su:

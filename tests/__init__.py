@@ -9,3 +9,4 @@ from . import test_demo
 from . import test_letters
 from . import test_claims
 from . import test_security
+from . import test_isolation

@@ -398,7 +398,14 @@ class TestDunningSecurity(DunningTestCommon):
         )
         with self.assertRaisesRegex(UserError, "reason"):
             letter.with_user(self.manager).action_cancel_sent(" ")
-        letter.with_user(self.manager).action_cancel_sent("Wrong address")
+        # Through the dialog, as the manager clicks it.
+        wizard = (
+            self.env["account.dunning.letter.cancel.sent"]
+            .with_user(self.manager)
+            .with_context(default_letter_id=letter.id)
+            .create({"reason": "Wrong address"})
+        )
+        wizard.action_confirm()
         self.assertEqual(letter.state, "cancel")
         self.assertEqual(letter.pdf_attachment_id, attachment)
         self.assertEqual(

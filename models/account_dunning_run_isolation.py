@@ -11,7 +11,8 @@ CRON_RETRY_DELAY = timedelta(hours=1)
 class AccountDunningRun(models.Model):
     """The daily run of every company, isolated per company: a failing
     company is recorded once (failed run with an activity for a dunning
-    manager, attempts counted) and retried later, after the others."""
+    manager, attempts counted) and retried later, after the others. A user
+    without an e-mail address can run the dunning too."""
 
     _name = "account.dunning.run"
     _inherit = ["account.dunning.run", "mail.activity.mixin"]
@@ -21,6 +22,10 @@ class AccountDunningRun(models.Model):
         readonly=True,
         default=1,
         help="How many times the daily run tried this company today.",
+    )
+    last_attempt = fields.Datetime(
+        readonly=True,
+        help="When the daily run last tried this company (failed runs).",
     )
 
     @api.model
@@ -47,8 +52,9 @@ class AccountDunningRun(models.Model):
         done = runs.filtered(lambda run: run.state == "done").company_id
         failed_at = {}
         for run in runs.filtered(lambda run: run.state == "failed"):
+            attempt = run.last_attempt or run.create_date
             failed_at[run.company_id] = max(
-                run.write_date, failed_at.get(run.company_id, run.write_date)
+                attempt, failed_at.get(run.company_id, attempt)
             )
         domain = [("id", "not in", done.ids)]
         if not self.env.su:
@@ -93,6 +99,7 @@ class AccountDunningRun(models.Model):
                 {
                     "error_message": message,
                     "attempt_count": failed.attempt_count + 1,
+                    "last_attempt": fields.Datetime.now(),
                 }
             )
             return failed
@@ -102,6 +109,7 @@ class AccountDunningRun(models.Model):
                 "date": today,
                 "state": "failed",
                 "error_message": message,
+                "last_attempt": fields.Datetime.now(),
             }
         )
         manager = self._get_failure_responsible(company)
@@ -128,3 +136,13 @@ class AccountDunningRun(models.Model):
         )
         managers -= self.env.ref("base.user_root")
         return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
+
+    def _schedule_calls(self, letters):
+        if self.env.user.email:
+            return super()._schedule_calls(letters)
+        # A user without an e-mail address cannot be the sender of the
+        # assignment e-mails: the call activities are created without them
+        # (they still appear in the assignees' activities).
+        return super(
+            AccountDunningRun, self.with_context(mail_activity_quick_update=True)
+        )._schedule_calls(letters)
