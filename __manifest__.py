@@ -48,6 +48,8 @@
         "data/mail_template_data.xml",
         "views/account_dunning_letter_document_views.xml",
         "data/account_dunning_base_rate_data.xml",
+        "wizard/account_dunning_letter_cancel_sent_views.xml",
+        "views/account_dunning_letter_guard_views.xml",
     ],
     "demo": [
         "demo/account_dunning_demo.xml",

@@ -36,3 +36,12 @@ from . import account_dunning_base_rate
 from . import account_move_dunning_block
 from . import res_users
 from . import account_dunning_letter_sending
+from . import account_dunning_letter_guard
+from . import account_dunning_run_guard
+from . import account_dunning_profile_guard
+from . import account_dunning_handover_guard
+from . import account_move_dunning_guard
+from . import account_dunning_input_bounds
+from . import account_dunning_letter_isolation
+from . import account_dunning_run_isolation
+from . import account_dunning_company_guard

@@ -507,8 +507,9 @@ class AccountDunningDemo(models.AbstractModel):
             dunning_keep_letter_date=True
         ).action_approve()
         # Past letters are recorded as sent without producing documents or
-        # e-mails again: write the state instead of action_mark_done().
-        letters.filtered(lambda letter: letter.state == "ready").write(
+        # e-mails again: write the state instead of action_mark_done() (sudo:
+        # the state is protected against direct writes; this is demo history).
+        letters.filtered(lambda letter: letter.state == "ready").sudo().write(
             {"state": "done"}
         )
         for activity in letters.activity_ids:

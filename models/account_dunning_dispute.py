@@ -563,7 +563,9 @@ class AccountDunningDispute(models.Model):
     def _post_on_customer_and_invoices(self, body):
         """Log ``body`` on the dispute's customer and each of its invoices."""
         self.ensure_one()
-        self.partner_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+        # sudo: dunning users without the right to edit contacts may still
+        # log the dispute on its customer (the author stays the user).
+        self.partner_id.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
         for move in self.line_ids.move_id:
             move.message_post(body=body, subtype_xmlid="mail.mt_note")
 

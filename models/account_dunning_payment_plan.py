@@ -1058,7 +1058,11 @@ class AccountDunningPaymentPlan(models.Model):
                 lambda m: m.payment_state in ("not_paid", "partial")
             )
             if plan.resume_mode == "restart" and moves:
-                moves.write({"dunning_level_id": False, "dunning_last_date": False})
+                # sudo: invoice dunning levels are engine output, protected
+                # against direct writes; the plan's action restarts them.
+                moves.sudo().write(
+                    {"dunning_level_id": False, "dunning_last_date": False}
+                )
                 body = self.env._("Dunning restarts at the first level.")
             else:
                 levels = ", ".join(moves.dunning_level_id.mapped("display_name"))

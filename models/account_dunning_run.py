@@ -103,16 +103,13 @@ class AccountDunningRun(models.Model):
         """Daily run for every company that has not been dunned today.
 
         Idempotent: a company with a finished run today is left alone, and a
-        second run on the same day would find nothing new anyway.
+        second run on the same day would find nothing new anyway. A company
+        whose run fails is recorded once (see ``_record_cron_failure``) and
+        retried after ``_get_cron_retry_delay()``, after the companies that
+        were not tried yet, so that it never starves the others.
         """
         today = fields.Date.context_today(self)
-        done_today = self.search(
-            [("date", "=", today), ("simulation", "=", False), ("state", "=", "done")]
-        ).company_id
-        domain = [("id", "not in", done_today.ids)]
-        if not self.env.su:
-            domain.append(("id", "in", self.env.user.company_ids.ids))
-        companies = self.env["res.company"].search(domain)
+        companies, retry_at = self._get_cron_companies(today)
         batch, rest = companies[:batch_size], companies[batch_size:]
         for company in batch:
             try:
@@ -123,14 +120,12 @@ class AccountDunningRun(models.Model):
                 _logger.info("Dunning run for %s skipped: %s", company.name, error)
             except Exception as error:  # noqa: BLE001 - one company must not stop others
                 _logger.exception("Dunning run for %s failed", company.name)
-                self.create(
-                    {
-                        "company_id": company.id,
-                        "date": today,
-                        "state": "failed",
-                        "error_message": str(error),
-                    }
-                )
+                self._record_cron_failure(company, today, error)
+                retry_at = min(filter(None, [retry_at, self._get_cron_retry_at()]))
+        if retry_at and not rest:
+            self.env.ref("account_relationship_dunning.ir_cron_dunning_run")._trigger(
+                at=retry_at
+            )
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(rest))
 
     def _acquire_lock(self):

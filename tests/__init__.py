@@ -11,3 +11,5 @@ from . import test_claims
 from . import test_lifecycle
 from . import test_dunning_run_bulk
 from . import test_escalation
+from . import test_security
+from . import test_isolation

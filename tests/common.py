@@ -174,7 +174,10 @@ class DunningTestCommon(AccountTestInvoicingCommon):
         letter workflow would leave it): ``compensation`` per invoice,
         ``per_letter`` once, ``fee`` for the letter."""
         level = cls._final_level(partner)
-        letter = cls.env["account.dunning.letter"].create(
+        # sudo: sent letters and invoice levels are engine output, which
+        # users cannot write directly; this stands for the run and sending.
+        Letter = cls.env["account.dunning.letter"].sudo()
+        letter = Letter.create(
             {
                 "company_id": cls.company.id,
                 "partner_id": partner.id,
@@ -207,8 +210,10 @@ class DunningTestCommon(AccountTestInvoicingCommon):
                 ],
             }
         )
-        invoices.write({"dunning_level_id": level.id, "dunning_last_date": letter_date})
-        return letter
+        invoices.sudo().write(
+            {"dunning_level_id": level.id, "dunning_last_date": letter_date}
+        )
+        return letter.sudo(False)
 
     def _decision(self, run, invoice):
         return run.line_ids.filtered(lambda line: line.move_id == invoice)

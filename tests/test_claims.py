@@ -558,10 +558,12 @@ class TestClaims(DunningTestCommon):
         waived = self._send_final_letter(
             debtor, invoice, "2026-03-10", fee=2.5, compensation=40.0
         )
-        waived.compensation_waived = True
+        # sudo: waivers, charges and invoiced interest are engine output.
+        waived.sudo().compensation_waived = True
         invoiced = self._send_final_letter(debtor, invoice, "2026-03-20", fee=5.0)
-        invoiced.charge_move_id = self._invoice(debtor, 5.0, "2026-03-20", "2026-03-30")
-        invoice.dunning_interest_charged_until = date(2026, 3, 20)
+        charges = self._invoice(debtor, 5.0, "2026-03-20", "2026-03-30")
+        invoiced.sudo().charge_move_id = charges
+        invoice.sudo().dunning_interest_charged_until = date(2026, 3, 20)
         handover = self.env["account.dunning.handover"].create(
             {
                 "partner_id": debtor.id,

@@ -188,7 +188,9 @@ class TestDunningRun(DunningTestCommon):
             mute_logger("odoo.sql_db"),
             self.cr.savepoint(),
         ):
-            letter.copy({"name": "/", "run_id": False})
+            # sudo: only the engine creates letters; the database must refuse
+            # a second one even then.
+            letter.sudo().copy({"name": "/", "run_id": False})
 
     @freeze_time("2026-02-14")
     def test_simulation_writes_nothing(self):
@@ -218,7 +220,8 @@ class TestDunningRun(DunningTestCommon):
     @freeze_time("2026-02-14")
     def test_one_letter_per_customer_at_highest_level(self):
         older = self._invoice(self.newcomer, 200.0, "2025-12-01", "2025-12-31")
-        older.write(
+        # sudo: the level an earlier run left (engine output).
+        older.sudo().write(
             {
                 "dunning_level_id": self._level("new", "Payment Reminder").id,
                 "dunning_last_date": "2026-01-10",
@@ -242,7 +245,8 @@ class TestDunningApproval(DunningTestCommon):
         self._set_segment(customer, "new")
         final = self._level("new", "Final Notice")
         second = self._level("new", "Second Dunning Letter")
-        invoice.write(
+        # sudo: the level an earlier run left (engine output).
+        invoice.sudo().write(
             {"dunning_level_id": second.id, "dunning_last_date": "2026-02-20"}
         )
         with freeze_time("2026-03-20"):

@@ -126,9 +126,10 @@ class TestDunningLetters(DunningTestCommon):
         return letter._format_amount(value).replace("\xa0", " ")
 
     def _set_claims(self, letter, interest, fee):
-        """Amounts as the claims arithmetic stores them on the letter."""
-        letter.line_ids[0].interest_amount = interest
-        letter.fee_amount = fee
+        """Amounts as the claims arithmetic stores them on the letter (sudo:
+        claims are engine output, protected against direct writes)."""
+        letter.line_ids[0].sudo().interest_amount = interest
+        letter.sudo().fee_amount = fee
 
     # ------------------------------------------------------------------
     # Content
@@ -201,8 +202,9 @@ class TestDunningLetters(DunningTestCommon):
         final = letter.policy_id._get_sorted_levels()[-1]
         self.assertEqual(final.letter_next_step, "court")
         # the invoice reaches the final level with the letter
-        letter.level_id = final
-        letter.line_ids.level_id = final
+        # (sudo: levels are engine output, as the run would choose them)
+        letter.sudo().level_id = final
+        letter.line_ids.sudo().level_id = final
         text = self._render_html(letter)
         self.assertIn("Letzte Mahnung", text)
         self.assertIn("Mahnbescheid im gerichtlichen Mahnverfahren", text)
@@ -251,10 +253,11 @@ class TestDunningLetters(DunningTestCommon):
             not letter.currency_id.is_zero(letter.amount_interest),
             "the interest row shows exactly when interest is claimed",
         )
-        # The claims engine claims EUR 40 per invoice; keep it on one invoice.
-        letter.line_ids.compensation_amount = 0.0
-        letter.line_ids[0].compensation_amount = 40.0
-        letter.letter_compensation_amount = 0.0
+        # The claims engine claims EUR 40 per invoice; keep it on one invoice
+        # (sudo: claims are engine output, protected against direct writes).
+        letter.line_ids.sudo().compensation_amount = 0.0
+        letter.line_ids[0].sudo().compensation_amount = 40.0
+        letter.sudo().letter_compensation_amount = 0.0
         text = self._render_html(letter)
         self.assertIn(
             "Flat compensation under § 288 (5) BGB for invoice %s 40.00 €"
@@ -417,7 +420,9 @@ class TestDunningLetters(DunningTestCommon):
     @freeze_time("2026-02-14")
     def test_dunning_user_sends_and_prints(self):
         letters = self._letters()
-        letters.filtered(lambda lt: lt.partner_id == self.german).channel = "post"
+        # sudo: the channel the run would choose (engine output).
+        german = letters.filtered(lambda lt: lt.partner_id == self.german)
+        german.sudo().channel = "post"
         user = new_test_user(
             self.env,
             login="dunning_clerk",

@@ -1,0 +1,132 @@
+import logging
+
+from odoo import models
+
+from .account_dunning_input_bounds import unknown_placeholders
+from .account_dunning_letter_document import LETTER_MAIL_TEMPLATE, LETTER_REPORT
+
+_logger = logging.getLogger(__name__)
+
+
+class AccountDunningLetter(models.Model):
+    """Sending and printing isolate each letter: a letter that cannot be
+    rendered (customer language not installed, mail template deleted or
+    broken, unknown placeholder in the level text) stays ready with a message
+    saying why, and the other letters go out."""
+
+    _inherit = "account.dunning.letter"
+
+    def _get_sending_problem(self, channel):
+        """Why the letter cannot be sent by ``channel`` now, or ``None``.
+        Renders the letter (and the e-mail) without sending anything."""
+        self.ensure_one()
+        lang = self.partner_id.lang
+        if lang and not self.env["res.lang"]._lang_get(lang):
+            return self.env._(
+                "The customer's language (%(lang)s) is not installed. Install it "
+                "or change the customer's language, then send the letter again.",
+                lang=lang,
+            )
+        letter = self.with_context(lang=lang) if lang else self
+        unknown = unknown_placeholders(letter.level_id.letter_text)
+        if unknown:
+            return self.env._(
+                "The text of level %(level)s uses unknown placeholders "
+                "(%(unknown)s). Correct the level's text, then send the letter "
+                "again.",
+                level=self.level_id.display_name,
+                unknown=", ".join("{%s}" % name for name in unknown),
+            )
+        template = None
+        if channel == "email":
+            template = self.env.ref(LETTER_MAIL_TEMPLATE, raise_if_not_found=False)
+            if not template:
+                return self.env._(
+                    "The e-mail template of dunning letters was deleted. Update "
+                    "the dunning module to restore it, then send the letter again."
+                )
+        try:
+            with self.env.cr.savepoint():
+                self.env["ir.actions.report"]._render_qweb_html(LETTER_REPORT, self.ids)
+                if template:
+                    template._generate_template(
+                        self.ids, ("subject", "body_html", "email_from")
+                    )
+        except Exception as error:  # noqa: BLE001 - reported on the letter
+            _logger.info("Dunning letter %s cannot be rendered: %s", self.name, error)
+            what = (
+                self.env._("its e-mail")
+                if channel == "email"
+                else self.env._("its document")
+            )
+            return self.env._(
+                "The letter or %(what)s could not be rendered: %(error)s",
+                what=what,
+                error=str(error),
+            )
+        return None
+
+    def _isolate_unsendable(self, channel):
+        """Split ``self``: ``(sendable, failed)``; each failed letter gets a
+        message saying why."""
+        failed = self.browse()
+        candidates = self.filtered(
+            lambda letter: letter.state == "ready" and letter.channel == channel
+        )
+        for letter in candidates:
+            problem = letter._get_sending_problem(channel)
+            if problem:
+                letter.message_post(
+                    body=self.env._("Not sent: %(problem)s", problem=problem)
+                )
+                failed |= letter
+        return self - failed, failed
+
+    def _failed_lines(self, failed):
+        if not failed:
+            return []
+        return [
+            self.env._(
+                "%(count)s letter(s) not sent, see the message on each letter: "
+                "%(letters)s",
+                count=len(failed),
+                letters=", ".join(failed.mapped("name")),
+            )
+        ]
+
+    def _merge_failures(self, result, failed, title):
+        """Add the failed letters to the notification ``result`` of sending."""
+        lines = self._failed_lines(failed)
+        if not lines:
+            return result
+        if result and result.get("tag") == "display_notification":
+            params = dict(result["params"])
+            params["message"] = "\n".join(filter(None, [params["message"], *lines]))
+            params.update(type="warning", sticky=True)
+            return dict(result, params=params)
+        return self._notify_result(title, lines, next_action=result, sticky=True)
+
+    def action_send_email(self):
+        self._check_letter_action()
+        letters, failed = self._isolate_unsendable("email")
+        if failed and not letters._has_sendable("email"):
+            return self._merge_failures(None, failed, self.env._("Dunning e-mails"))
+        result = super(AccountDunningLetter, letters).action_send_email()
+        return self._merge_failures(result, failed, self.env._("Dunning e-mails"))
+
+    def action_print_post_letters(self):
+        self._check_letter_action()
+        letters, failed = self._isolate_unsendable("post")
+        if failed and not letters._has_sendable("post"):
+            return self._merge_failures(
+                None, failed, self.env._("Dunning letters printed")
+            )
+        result = super(AccountDunningLetter, letters).action_print_post_letters()
+        return self._merge_failures(
+            result, failed, self.env._("Dunning letters printed")
+        )
+
+    def _has_sendable(self, channel):
+        return any(
+            letter.state == "ready" and letter.channel == channel for letter in self
+        )
