@@ -7,7 +7,7 @@ DEMO_DB ?= dunning_demo
 TEST_DB ?= dunning_test
 export PORT SERVE DEMO_DB TEST_DB
 
-.PHONY: demo test lint setup bench
+.PHONY: demo test lint setup bench bench-letters
 
 setup:
 	@bash tools/setup.sh
@@ -25,3 +25,6 @@ test: setup
 
 bench: setup
 	@bash tools/bench.sh
+
+bench-letters: setup
+	@bash tools/bench_letters.sh

@@ -48,9 +48,12 @@
         "data/mail_template_data.xml",
         "views/account_dunning_letter_document_views.xml",
         "data/account_dunning_base_rate_data.xml",
+        "report/account_dunning_letter_layout_templates.xml",
+        "views/res_company_views.xml",
     ],
     "demo": [
         "demo/account_dunning_demo.xml",
+        "demo/account_dunning_letter_demo.xml",
     ],
     "installable": True,
     "application": False,

@@ -33,3 +33,5 @@ from . import account_dunning_level_letter
 from . import account_dunning_letter_document
 from . import ir_actions_report
 from . import account_dunning_base_rate
+from . import res_company_letter
+from . import account_dunning_letter_render
