@@ -9,7 +9,7 @@ TEST_DB ?= dunning_test
 PYTEST_ARGS ?=
 export PORT SERVE DEMO_DB TEST_DB PYTEST_ARGS
 
-.PHONY: demo test test-odoo test-uninstall wheel readme lint setup bench
+.PHONY: demo test test-odoo test-uninstall wheel readme lint setup bench bench-letters
 
 setup:
 	@bash tools/setup.sh
@@ -43,3 +43,6 @@ readme:
 
 bench: setup
 	@bash tools/bench.sh
+
+bench-letters: setup
+	@bash tools/bench_letters.sh

@@ -50,9 +50,12 @@
         "data/account_dunning_base_rate_data.xml",
         "wizard/account_dunning_letter_cancel_sent_views.xml",
         "views/account_dunning_letter_guard_views.xml",
+        "report/account_dunning_letter_layout_templates.xml",
+        "views/res_company_views.xml",
     ],
     "demo": [
         "demo/account_dunning_demo.xml",
+        "demo/account_dunning_letter_demo.xml",
     ],
     "uninstall_hook": "uninstall_hook",
     "installable": True,

@@ -45,3 +45,5 @@ from . import account_dunning_input_bounds
 from . import account_dunning_letter_isolation
 from . import account_dunning_run_isolation
 from . import account_dunning_company_guard
+from . import res_company_letter
+from . import account_dunning_letter_render

@@ -129,7 +129,7 @@ class AccountDunningLetterLine(models.Model):
                 self.env._("To"),
                 self.env._("Days"),
                 self.env._("Rate (%)"),
-                self.env._("Principal"),
+                self.env._("Principal Claim"),
                 self.env._("Interest"),
             )
             line.interest_breakdown = Markup(

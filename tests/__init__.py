@@ -13,3 +13,4 @@ from . import test_dunning_run_bulk
 from . import test_escalation
 from . import test_security
 from . import test_isolation
+from . import test_letter_layout

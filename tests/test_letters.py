@@ -154,7 +154,7 @@ class TestDunningLetters(DunningTestCommon):
             % (self.inv_en_1.name, self.inv_en_2.name),
             "Total due 2,015.00 €",
             # new level: deadline in 7 days; British dates in English letters
-            "New payment deadline 21/02/2026",
+            "Payable by 21/02/2026",
             "the open amount of 2,015.00 € by 21/02/2026",  # placeholders
             "DE89 3704 0044 0532 0130 00",
             "COBADEFFXXX",
@@ -177,9 +177,10 @@ class TestDunningLetters(DunningTestCommon):
         for expected in (
             "Zahlungserinnerung – Rechnung %s" % self.inv_de.name,
             "Sehr geehrte Damen und Herren,",
-            "Bei der Durchsicht unserer Konten",
-            "den offenen Betrag von 800,00 € bis zum 21.02.2026",
-            "Neue Zahlungsfrist 21.02.2026",
+            "bei der Durchsicht unserer Buchhaltung haben wir festgestellt, dass "
+            "die unten aufgeführte Rechnung noch nicht beglichen ist.",  # one invoice
+            "den offenen Betrag von 800,00 € bis zum 21.02.2026 überweisen würden",
+            "Zahlbar bis 21.02.2026",
             "Kundennummer",
             "Sollten Sie die Zahlung bereits veranlasst haben, betrachten Sie "
             "dieses Schreiben bitte als gegenstandslos.",
@@ -194,6 +195,11 @@ class TestDunningLetters(DunningTestCommon):
             text,
         )
         self.assertIn("Kind regards", text)
+        self.assertIn(
+            "we noticed that the invoices listed below have not been paid yet.",
+            text,
+            "two invoices: plural",
+        )
         self.assertNotIn("Zahlungserinnerung", text)
 
     @freeze_time("2026-02-14")
@@ -332,7 +338,7 @@ class TestDunningLetters(DunningTestCommon):
         letter.with_context(force_report_rendering=True).action_send_email()
         message = letter.message_ids.filtered(lambda msg: msg.partner_ids)
         self.assertIn("Zahlungserinnerung", message.subject)
-        self.assertIn("Bei der Durchsicht unserer Konten", message.body)
+        self.assertIn("bei der Durchsicht unserer Buchhaltung", message.body)
         self.assertIn("Zahlungserinnerung", pdf_text(letter.pdf_attachment_id.raw))
 
     @freeze_time("2026-02-14")

