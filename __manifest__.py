@@ -48,7 +48,26 @@
         "data/mail_template_data.xml",
         "views/account_dunning_letter_document_views.xml",
         "data/account_dunning_base_rate_data.xml",
+        "views/res_partner_dunning_overview_views.xml",
+        "views/account_dunning_run_wizard_notice_views.xml",
+        "views/account_dunning_analysis_views.xml",
+        "security/account_dunning_cockpit_security.xml",
+        "data/account_dunning_promise_data.xml",
+        "views/account_dunning_promise_views.xml",
+        "views/account_dunning_cockpit_views.xml",
+        "report/res_partner_statement_reports.xml",
+        "report/res_partner_statement_templates.xml",
+        "data/mail_template_statement_data.xml",
+        "views/account_dunning_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "account_relationship_dunning/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "account_relationship_dunning/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/account_dunning_demo.xml",
     ],

@@ -8,3 +8,4 @@ from . import test_limitation
 from . import test_demo
 from . import test_letters
 from . import test_claims
+from . import test_cockpit
