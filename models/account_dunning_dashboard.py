@@ -80,11 +80,18 @@ class AccountDunningDashboard(models.AbstractModel):
 
     @api.model
     def _action(self, name, model, domain, views=("list", "form")):
+        view_ids = {}
+        if model == "account.move":
+            # The customer invoice list (customer, amounts, due date).
+            view_ids["list"] = self.env.ref("account.view_out_invoice_tree").id
         return {
             "name": name,
             "res_model": model,
             "domain": domain,
-            "views": [[False, view] for view in views],
+            "views": [[view_ids.get(view, False), view] for view in views],
+            "context": {"default_move_type": "out_invoice"}
+            if model == "account.move"
+            else {},
         }
 
     # ------------------------------------------------------------------

@@ -32,7 +32,9 @@ class AccountDunningLetter(models.Model):
                         "Letter %(name)s is not waiting for review.", name=letter.name
                     )
                 )
-        self.write({"state": "ready"})
+        to_approve = self.filtered("level_id.approval_required")
+        to_approve.write({"state": "to_approve"})
+        (self - to_approve).write({"state": "ready"})
         for letter in self:
             letter.message_post(
                 body=self.env._("Reviewed by %(user)s.", user=self.env.user.name)

@@ -36,7 +36,12 @@ class AccountDunningRun(models.Model):
         vals = super()._prepare_letter_vals(
             partner, profile, segment, policy, level, listed
         )
-        if vals["state"] == "ready" and self.company_id.dunning_review_before_sending:
+        # Review before sending: letters (and those needing approval, which
+        # are approved once reviewed) wait in draft; calls are not reviewed.
+        if (
+            vals["state"] in ("ready", "to_approve")
+            and self.company_id.dunning_review_before_sending
+        ):
             vals["state"] = "draft"
         return vals
 

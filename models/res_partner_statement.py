@@ -142,7 +142,12 @@ class ResPartner(models.Model):
         )
 
     def action_print_dunning_statement(self):
-        return self.env.ref(STATEMENT_REPORT).report_action(self.commercial_partner_id)
+        """Show the statement in the browser, ready to print or download."""
+        action = self.env.ref(STATEMENT_REPORT).report_action(
+            self.commercial_partner_id, config=False
+        )
+        action["report_type"] = "qweb-html"
+        return action
 
     def action_send_dunning_statement(self):
         self.ensure_one()

@@ -9,3 +9,5 @@ from . import test_demo
 from . import test_letters
 from . import test_claims
 from . import test_cockpit
+from . import test_cockpit_review
+from . import test_cockpit_tours

@@ -233,3 +233,119 @@ class TestPromises(DunningTestCommon):
                         "amount": 10.0,
                     }
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestDashboard(DunningTestCommon):
+    """The overview's figures equal independent SQL on the same data."""
+
+    @freeze_time("2026-03-15")
+    def test_figures_match_sql_and_open_their_records(self):
+        new = self._create_customer("Dash New GmbH")
+        standard = self._create_customer("Dash Standard GmbH")
+        self._set_segment(new, "new")
+        self._set_segment(standard, "standard")
+        inv_new_old = self._invoice(new, 1000.0, "2025-11-01", "2025-12-01")  # 104 days
+        self._invoice(new, 400.0, "2026-02-01", "2026-02-20")  # 23 days
+        inv_std = self._invoice(standard, 700.0, "2026-01-01", "2026-01-31")  # 43 days
+        self._invoice(standard, 300.0, "2026-03-01", "2026-03-31")  # not due
+        blocked = self._invoice(standard, 250.0, "2026-01-10", "2026-02-09")  # 34 days
+        blocked.write(
+            {"dunning_blocked_until": "2026-03-20", "dunning_block_reason": "x"}
+        )
+        self._pay(inv_std, 200.0, "2026-02-10")
+        self._dispute(new, inv_new_old, amounts=[600.0])
+        data = self.env["account.dunning.dashboard"].get_dashboard_data()
+        today = fields.Date.to_date("2026-03-15")
+
+        # Open amounts by bucket, computed independently from the invoices.
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT CASE WHEN %(today)s - invoice_date_due <= 0 THEN 'not_due'
+                        WHEN %(today)s - invoice_date_due <= 30 THEN '1_30'
+                        WHEN %(today)s - invoice_date_due <= 60 THEN '31_60'
+                        WHEN %(today)s - invoice_date_due <= 90 THEN '61_90'
+                        ELSE 'over_90' END,
+                   SUM(amount_residual)
+              FROM account_move
+             WHERE company_id = %(company)s AND move_type = 'out_invoice'
+               AND state = 'posted' AND payment_state IN ('not_paid', 'partial')
+          GROUP BY 1
+            """,
+            {"today": today, "company": self.company.id},
+        )
+        expected = {bucket: float(amount) for bucket, amount in self.env.cr.fetchall()}
+        # Hand check: 1000 (>90), 400 (1-30), 500 + 250 (31-60), 300 (not due).
+        self.assertEqual(
+            expected,
+            {"over_90": 1000.0, "1_30": 400.0, "31_60": 750.0, "not_due": 300.0},
+        )
+        totals = data["aging"]["totals"]
+        self.assertEqual({k: v["amount"] for k, v in totals.items()}, expected)
+        # Every figure opens exactly the records behind it.
+        for bucket, cell in totals.items():
+            moves = self.env["account.move"].search(cell["action"]["domain"])
+            self.assertEqual(sum(moves.mapped("amount_residual")), expected[bucket])
+        standard_row = next(
+            row
+            for row in data["aging"]["segment_id"]
+            if row["id"] == self.segment["standard"].id
+        )
+        self.assertEqual(standard_row["cells"]["31_60"]["amount"], 750.0)
+        self.assertEqual(standard_row["total"], 1050.0)
+        moves = self.env["account.move"].search(
+            standard_row["cells"]["31_60"]["action"]["domain"]
+        )
+        self.assertEqual(moves, inv_std | blocked)
+
+        amounts = {item["key"]: item for item in data["amounts"]}
+        self.env.cr.execute(
+            """
+            SELECT SUM(l.amount_disputed) FROM account_dunning_dispute_line l
+              JOIN account_dunning_dispute d ON d.id = l.dispute_id
+             WHERE d.company_id = %s
+               AND d.state IN ('open', 'clarification', 'mediation')
+            """,
+            [self.company.id],
+        )
+        self.assertEqual(amounts["dispute"]["amount"], float(self.env.cr.fetchone()[0]))
+        self.assertEqual(amounts["dispute"]["amount"], 600.0)
+        self.assertEqual(amounts["blocked"]["amount"], 250.0)
+        self.assertEqual(
+            self.env["account.move"].search(amounts["blocked"]["action"]["domain"]),
+            blocked,
+        )
+
+        # DSO of March 2026 (15 days so far): receivables at the end
+        # 1000 + 400 + 500 + 300 + 250 = 2450, credit sales in March 300:
+        # 2450 / 300 × 15 = 122.5 days.
+        march = data["monthly"][-1]
+        self.assertEqual(march["month"], "2026-03-01")
+        self.assertEqual(march["dso"], 122.5)
+        # CEI of February: receivables on 02-01 are the invoices of November
+        # and January (1000 + 700 + 250 = 1950), February's credit sales 400,
+        # on 02-28 1950 + 400 - 200 paid = 2150; none of them is still
+        # current (not yet due) on 02-28.
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(SUM(l.balance) FILTER (WHERE l.date < '2026-02-01'), 0),
+                   COALESCE(SUM(l.balance) FILTER (WHERE l.date <= '2026-02-28'), 0),
+                   COALESCE(SUM(l.balance) FILTER (
+                       WHERE l.date BETWEEN '2026-02-01' AND '2026-02-28'
+                         AND m.move_type = 'out_invoice' AND l.balance > 0), 0)
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+              JOIN account_account a ON a.id = l.account_id
+             WHERE l.company_id = %s AND l.parent_state = 'posted'
+               AND a.account_type = 'asset_receivable'
+            """,
+            [self.company.id],
+        )
+        opening, closing, sales = (float(v) for v in self.env.cr.fetchone())
+        self.assertEqual((opening, closing, sales), (1950.0, 2150.0, 400.0))
+        february = data["monthly"][-2]
+        # (1950 + 400 - 2150) / (1950 + 400 - 0) = 200 / 2350 = 8.5 %
+        self.assertEqual(february["cei"], 8.5)
+        work = {item["key"]: item["count"] for item in data["work"]}
+        self.assertEqual(work["to_approve"], 0)

@@ -62,6 +62,12 @@ passed=$((run - failed))
 [ "$failed" -eq 0 ] || problems+=("$failures test(s) failed, $errors error(s)")
 [ "$run" -gt 0 ] || problems+=("no test ran (tags: $TEST_TAGS)")
 
+# Odoo skips browser tours (instead of failing) without Chromium or
+# websocket-client: a skipped tour is a failed check here.
+if grep -qE "websocket-client module is not installed|Chrome executable not found|Failed to detect chrome devtools port|Error during Chrome" "$LOG"; then
+    problems+=("browser tours were skipped (Chromium or websocket-client missing: run make setup)")
+fi
+
 IFS=, read -r -a mods <<<"$TEST_MODULES"
 for mod in "${mods[@]}"; do
     state="$(module_state "$TEST_DB" "$mod")"

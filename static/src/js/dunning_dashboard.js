@@ -62,6 +62,7 @@ export class DunningDashboard extends Component {
             res_model: action.res_model,
             domain: action.domain,
             views: action.views,
+            context: action.context || {},
             target: "current",
         });
     }
