@@ -52,7 +52,26 @@
         "views/account_dunning_letter_guard_views.xml",
         "report/account_dunning_letter_layout_templates.xml",
         "views/res_company_views.xml",
+        "views/res_partner_dunning_overview_views.xml",
+        "views/account_dunning_run_wizard_notice_views.xml",
+        "views/account_dunning_analysis_views.xml",
+        "security/account_dunning_cockpit_security.xml",
+        "data/account_dunning_promise_data.xml",
+        "views/account_dunning_promise_views.xml",
+        "views/account_dunning_cockpit_views.xml",
+        "report/res_partner_statement_reports.xml",
+        "report/res_partner_statement_templates.xml",
+        "data/mail_template_statement_data.xml",
+        "views/account_dunning_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "account_relationship_dunning/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "account_relationship_dunning/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/account_dunning_demo.xml",
         "demo/account_dunning_letter_demo.xml",

@@ -47,3 +47,16 @@ from . import account_dunning_run_isolation
 from . import account_dunning_company_guard
 from . import res_company_letter
 from . import account_dunning_letter_render
+from . import res_partner_dunning_overview
+from . import account_dunning_run_line_outcome
+from . import account_dunning_promise
+from . import account_dunning_profile_promise
+from . import account_dunning_run_cockpit
+from . import res_company_cockpit
+from . import res_config_settings_cockpit
+from . import account_dunning_review_removal
+from . import account_dunning_letter_review
+from . import account_move_dunning_level
+from . import res_partner_statement
+from . import account_dunning_dashboard
+from . import account_dunning_demo_cockpit

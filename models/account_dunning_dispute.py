@@ -314,6 +314,19 @@ class AccountDunningDispute(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model
+    def default_get(self, fields_list):
+        """Turn ``default_move_ids`` (passed by the invoice's "Record Dispute")
+        into dispute lines: the form shows and saves the lines, not the
+        computed ``move_ids``."""
+        values = super().default_get(fields_list)
+        move_ids = self.env.context.get("default_move_ids")
+        if "line_ids" in fields_list and move_ids and not values.get("line_ids"):
+            values["line_ids"] = [
+                Command.create({"move_id": move_id}) for move_id in move_ids
+            ]
+        return values
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

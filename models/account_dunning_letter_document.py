@@ -763,7 +763,7 @@ class AccountDunningLetter(models.Model):
                 body=values["body_html"],
                 subject=values["subject"],
                 email_from=values.get("email_from") or None,
-                partner_ids=letter.partner_id.ids,
+                partner_ids=letter._get_email_recipients().ids,
                 attachment_ids=letter.pdf_attachment_id.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
@@ -838,6 +838,7 @@ class AccountDunningLetter(models.Model):
         return self._notify_result(
             self.env._("Dunning e-mails"),
             lines,
+            next_action={"type": "ir.actions.client", "tag": "soft_reload"},
             sticky=bool(no_email or cancelled),
         )
 
@@ -863,7 +864,10 @@ class AccountDunningLetter(models.Model):
             )
         if not letters:
             return self._notify_result(
-                self.env._("Nothing to print"), cancel_lines, sticky=True
+                self.env._("Nothing to print"),
+                cancel_lines,
+                next_action={"type": "ir.actions.client", "tag": "soft_reload"},
+                sticky=True,
             )
         letters = letters.sorted(
             lambda letter: (letter.partner_id.name or "", letter.id)
@@ -877,10 +881,13 @@ class AccountDunningLetter(models.Model):
             )
         )
         attachment = letters._create_print_batch()
+        url = "/web/content/%s?download=true" % attachment.id
+        # Download the batch, then reload the view: the letters are now sent.
         download = {
-            "type": "ir.actions.act_url",
-            "url": "/web/content/%s?download=true" % attachment.id,
-            "target": "download",
+            "type": "ir.actions.client",
+            "tag": "account_relationship_dunning.download_reload",
+            "params": {"url": url},
+            "url": url,
         }
         if not cancel_lines:
             return download

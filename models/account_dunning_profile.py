@@ -370,6 +370,7 @@ class AccountDunningProfile(models.Model):
             )
             for profile in created:
                 existing[profile.partner_id.id] = (profile.id, None, None)
+        score_columns = self._get_score_columns()
         rows = []
         for partner_id, values in metrics.items():
             profile_id, override_id, until = existing[partner_id]
@@ -379,9 +380,9 @@ class AccountDunningProfile(models.Model):
             )
             rows.append(
                 SQL(
-                    "(%s, " + ", ".join(["%s"] * len(SCORE_COLUMNS)) + ")",
+                    "(%s, " + ", ".join(["%s"] * len(score_columns)) + ")",
                     profile_id,
-                    *(values[column] for column in SCORE_COLUMNS),
+                    *(values[column] for column in score_columns),
                 )
             )
         self.env.flush_all()
@@ -393,7 +394,7 @@ class AccountDunningProfile(models.Model):
                 SQL.identifier(column),
                 SQL(self._fields[column].column_type[1]),
             )
-            for column in SCORE_COLUMNS
+            for column in score_columns
         )
         self.env.cr.execute(
             SQL(
@@ -407,11 +408,16 @@ class AccountDunningProfile(models.Model):
                 assignments=assignments,
                 uid=self.env.uid,
                 rows=SQL(", ").join(rows),
-                columns=SQL(", ").join(SQL.identifier(c) for c in SCORE_COLUMNS),
+                columns=SQL(", ").join(SQL.identifier(c) for c in score_columns),
             )
         )
         self.invalidate_model()
         return self.browse([existing[pid][0] for pid in metrics])
+
+    @api.model
+    def _get_score_columns(self):
+        """Columns written by the set-based scoring (extension point)."""
+        return SCORE_COLUMNS
 
     @api.model
     def _compute_profile_values(self, company, partners, today):

@@ -14,3 +14,6 @@ from . import test_escalation
 from . import test_security
 from . import test_isolation
 from . import test_letter_layout
+from . import test_cockpit
+from . import test_cockpit_review
+from . import test_cockpit_tours

@@ -45,6 +45,16 @@ if [ "$(module_state "$DEMO_DB" l10n_de)" != installed ]; then
     odoo_install l10n_de
 fi
 
+step "loading Odoo's German translations of every installed module (admin speaks German)"
+odoo_shell "$DEMO_DB" <<'EOF'
+env["res.lang"]._activate_lang("de_DE")
+env["ir.module.module"].search([("state", "=", "installed")])._update_translations(
+    "de_DE"
+)
+env.ref("base.user_admin").lang = "de_DE"
+env.cr.commit()
+EOF
+
 step "checking the company set-up and setting the admin password"
 odoo_shell "$DEMO_DB" <<'EOF'
 import sys

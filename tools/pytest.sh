@@ -180,4 +180,10 @@ PYTHONPATH="$REPO/tools${PYTHONPATH:+:$PYTHONPATH}" \
 # exit code 5 (no test collected) is a failure too; pytest_odoo_checks turns
 # it into 1 already, this is the safety net
 [ "$rc" -ne 5 ] || rc=1
+# Odoo skips browser tours (instead of failing) without Chromium or
+# websocket-client: a skipped tour is a failed check here.
+if grep -qE "websocket-client module is not installed|Chrome executable not found|Failed to detect chrome devtools port|Error during Chrome" "$ODOO_LOG"; then
+    warn "browser tours were skipped (Chromium or websocket-client missing: run make setup)"
+    rc=1
+fi
 exit "$rc"

@@ -292,6 +292,8 @@ fi
 have dpkg-query || die "dpkg-query not found: tools/setup.sh expects Debian 12 (or Ubuntu)" \
     "install PostgreSQL, wkhtmltopdf and poppler-utils yourself, then run tools/setup.sh --lint-only"
 apt_install postgresql wkhtmltopdf poppler-utils
+# Odoo's browser tests (HttpCase tours) run in Debian's headless Chromium.
+apt_install chromium
 pg_setup
 odoo_setup
 pip_setup
