@@ -132,46 +132,81 @@ class AccountMove(models.Model):
 
     def _get_dunning_cost_history(self, exclude_letters=None):
         """The costs sent letters claimed for the invoices of ``self``, one
-        row per letter and invoice (one query): ``letter_id``, ``name``,
-        ``date``, ``payment_deadline``, ``charged`` (a charges invoice was
-        posted), ``fee`` (net of the offset), ``fee_offset``,
-        ``letter_compensation``, ``line_compensation`` (waived amounts are 0),
-        ``move_id``."""
+        row per letter and invoice: ``letter_id``, ``name``, ``date``,
+        ``payment_deadline``, ``charged`` (a charges invoice was posted),
+        ``fee`` (net of the offset), ``fee_offset``, ``letter_compensation``,
+        ``line_compensation`` (waived amounts are 0), ``move_id``; ordered by
+        letter date, letter and line.
+
+        Two single-table queries joined in Python, for the reason given in
+        ``_get_dunning_letter_rows``: the letter tables were just filled by the
+        run, and a join planned without statistics degrades to a nested loop.
+        """
         if not self:
             return []
         self.env.flush_all()
-        return self.env.execute_query_dict(
+        lines = self.env.execute_query(
             SQL(
                 """
-                SELECT letter.id AS letter_id,
-                       letter.name,
-                       letter.date,
-                       letter.payment_deadline,
-                       letter.charge_move_id IS NOT NULL AS charged,
-                       CASE WHEN COALESCE(letter.fees_waived, FALSE) THEN 0
-                            ELSE COALESCE(letter.fee_amount, 0)
-                                 - COALESCE(letter.fee_offset_amount, 0)
-                       END AS fee,
-                       COALESCE(letter.fee_offset_amount, 0) AS fee_offset,
-                       CASE WHEN COALESCE(letter.compensation_waived, FALSE) THEN 0
-                            ELSE COALESCE(letter.letter_compensation_amount, 0)
-                       END AS letter_compensation,
-                       CASE WHEN COALESCE(letter.compensation_waived, FALSE) THEN 0
-                            ELSE COALESCE(line.compensation_amount, 0)
-                       END AS line_compensation,
-                       line.move_id
-                  FROM account_dunning_letter_line line
-                  JOIN account_dunning_letter letter ON letter.id = line.letter_id
-                 WHERE line.move_id = ANY(%s)
-                   AND letter.id != ALL(%s)
-                   AND letter.state = 'done'
-                   AND line.notified_letter_id IS NULL
-              ORDER BY letter.date, letter.id, line.id
+                SELECT id, letter_id, move_id, COALESCE(compensation_amount, 0)
+                  FROM account_dunning_letter_line
+                 WHERE move_id = ANY(%s)
+                   AND letter_id != ALL(%s)
+                   AND notified_letter_id IS NULL
                 """,
                 self.ids,
                 exclude_letters.ids if exclude_letters else [],
             )
         )
+        if not lines:
+            return []
+        letters = {
+            row["id"]: row
+            for row in self.env.execute_query_dict(
+                SQL(
+                    """
+                    SELECT id, name, date, payment_deadline,
+                           charge_move_id IS NOT NULL AS charged,
+                           CASE WHEN COALESCE(fees_waived, FALSE) THEN 0
+                                ELSE COALESCE(fee_amount, 0)
+                                     - COALESCE(fee_offset_amount, 0)
+                           END AS fee,
+                           COALESCE(fee_offset_amount, 0) AS fee_offset,
+                           COALESCE(compensation_waived, FALSE) AS waived,
+                           CASE WHEN COALESCE(compensation_waived, FALSE) THEN 0
+                                ELSE COALESCE(letter_compensation_amount, 0)
+                           END AS letter_compensation
+                      FROM account_dunning_letter
+                     WHERE id = ANY(%s)
+                       AND state = 'done'
+                    """,
+                    list({line[1] for line in lines}),
+                )
+            )
+        }
+        rows = []
+        for line_id, letter_id, move_id, compensation in lines:
+            letter = letters.get(letter_id)
+            if not letter:
+                continue
+            rows.append(
+                (
+                    (letter["date"], letter_id, line_id),
+                    {
+                        "letter_id": letter_id,
+                        "name": letter["name"],
+                        "date": letter["date"],
+                        "payment_deadline": letter["payment_deadline"],
+                        "charged": letter["charged"],
+                        "fee": letter["fee"],
+                        "fee_offset": letter["fee_offset"],
+                        "letter_compensation": letter["letter_compensation"],
+                        "line_compensation": 0 if letter["waived"] else compensation,
+                        "move_id": move_id,
+                    },
+                )
+            )
+        return [row for _key, row in sorted(rows, key=lambda item: item[0])]
 
     def _get_dunning_interest_points(self):
         """``{move_id: points above the base rate}``: 9 for payment claims
