@@ -99,7 +99,19 @@ def expected_files(src):
     manifest = ast.literal_eval((src / "__manifest__.py").read_text(encoding="utf-8"))
     files = set(manifest.get("data", [])) | set(manifest.get("demo", []))
     for assets in manifest.get("assets", {}).values():
-        files |= {path.split(f"{ADDON}/", 1)[-1] for path in assets}
+        for path in assets:
+            if not isinstance(path, str):
+                continue  # (directive, path) pairs name other addons' assets
+            relative = path.split(f"{ADDON}/", 1)[-1]
+            if any(char in relative for char in "*?["):
+                # a glob: every file it matches must be in the wheel
+                files |= {
+                    str(match.relative_to(src))
+                    for match in src.glob(relative)
+                    if match.is_file()
+                }
+            else:
+                files.add(relative)
     tracked = run(["git", "ls-files"], cwd=src).stdout.split()
     files |= {
         path
