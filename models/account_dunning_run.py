@@ -122,10 +122,11 @@ class AccountDunningRun(models.Model):
                 _logger.exception("Dunning run for %s failed", company.name)
                 self._record_cron_failure(company, today, error)
                 retry_at = min(filter(None, [retry_at, self._get_cron_retry_at()]))
-        if retry_at and not rest:
-            self.env.ref("account_relationship_dunning.ir_cron_dunning_run")._trigger(
-                at=retry_at
-            )
+        cron = self.env.ref(
+            "account_relationship_dunning.ir_cron_dunning_run", raise_if_not_found=False
+        )
+        if cron and retry_at and not rest:
+            cron._trigger(at=retry_at)
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(rest))
 
     def _acquire_lock(self):
