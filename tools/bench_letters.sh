@@ -79,4 +79,4 @@ else
     unset BENCH_README
 fi
 step "running benchmarks/bench_letters.py (BENCH_LETTER_SIZES=\"$BENCH_LETTER_SIZES\")"
-odoo_shell "$DB" <"$SCRIPT" 2>&1 | grep -v 'QSslSocket' | tee "$BUILD/logs/bench-letters-output.txt"
+odoo_shell "$DB" <"$SCRIPT" 2>&1 | grep --line-buffered -v 'QSslSocket' | tee "$BUILD/logs/bench-letters-output.txt"
