@@ -245,6 +245,11 @@ class AccountDunningLetterLine(models.Model):
                 )
             ]
         lines = self.browse(ids)
+        # As create(): stored computed fields not given are computed, and
+        # the fields depending on the new lines (the letters' totals) too.
+        for field in self._fields.values():
+            if field.store and field.compute and field.name not in names:
+                self.env.add_to_compute(field, lines)
         letters.invalidate_recordset(["line_ids"])
         lines.modified(names, create=True)
         return lines
