@@ -34,7 +34,9 @@ class AccountDunningReviewRemoval(models.Model):
         ondelete="cascade",
         index=True,
     )
-    partner_id = fields.Many2one(related="move_id.commercial_partner_id")
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id", string="Customer"
+    )
     level_id = fields.Many2one(
         "account.dunning.level",
         string="Level Kept",
