@@ -32,9 +32,11 @@ class AccountDunningRun(models.Model):
             context["pending_approval"] |= {partner.id for partner, _c in drafts}
         return context
 
-    def _prepare_letter_vals(self, partner, profile, segment, policy, level, listed):
+    def _prepare_letter_vals(
+        self, partner, profile, segment, policy, level, listed, context=None
+    ):
         vals = super()._prepare_letter_vals(
-            partner, profile, segment, policy, level, listed
+            partner, profile, segment, policy, level, listed, context
         )
         # Review before sending: letters (and those needing approval, which
         # are approved once reviewed) wait in draft; calls are not reviewed.
@@ -51,7 +53,8 @@ class AccountDunningRun(models.Model):
             self.env.cr.execute(
                 SQL(
                     "UPDATE account_dunning_run_line "
-                    "SET outcome = COALESCE(reason, 'dunned') "
+                    "SET outcome = CASE WHEN decision = 'next_step' "
+                    "THEN 'next_step' ELSE COALESCE(reason, 'dunned') END "
                     "WHERE run_id = %s AND outcome IS NULL",
                     self.id,
                 )

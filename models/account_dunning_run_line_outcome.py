@@ -3,7 +3,7 @@ from odoo import api, fields, models
 
 class AccountDunningRunLine(models.Model):
     """Decisions seen by the credit controller: one outcome to group by
-    ("Dunned" or the skip reason) and no sums of days overdue."""
+    ("Dunned", "Next step due" or the skip reason) and no sums of days overdue."""
 
     _inherit = "account.dunning.run.line"
 
@@ -24,4 +24,8 @@ class AccountDunningRunLine(models.Model):
     @api.model
     def _selection_outcome(self):
         reasons = self._fields["reason"]._description_selection(self.env)
-        return [("dunned", self.env._("Dunned"))] + list(reasons)
+        return [
+            ("dunned", self.env._("Dunned")),
+            ("next_step", self.env._("Next step due")),
+            *reasons,
+        ]
