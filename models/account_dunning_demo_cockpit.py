@@ -27,8 +27,8 @@ class AccountDunningDemo(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     seed(company, today, partners)
-            except Exception:  # noqa: BLE001 - a missing example must not stop the demo
-                _logger.exception("Dunning demo: %s failed", seed.__name__)
+            except Exception as error:  # noqa: BLE001 - a missing example must not stop the demo
+                _logger.warning("Dunning demo: %s skipped: %s", seed.__name__, error)
         return invoices
 
     @api.model
@@ -158,11 +158,20 @@ class AccountDunningDemo(models.AbstractModel):
             return
         partner = final[0].commercial_partner_id
         moves = final.filtered(lambda move: move.commercial_partner_id == partner)
+        # Court dunning (Mahnbescheid) is for claims in EUR only; others go
+        # to a collection agency.
+        in_euro = moves.currency_id.name == "EUR"
+        agency = company.dunning_collection_agency_id
+        if not in_euro and not agency:
+            agency = self.env["res.partner"].create(
+                {"name": "Inkasso Nord GmbH", "is_company": True, "city": "Hamburg"}
+            )
         handover = self.env["account.dunning.handover"].create(
             {
                 "partner_id": partner.id,
                 "company_id": company.id,
-                "channel": "court",
+                "channel": "court" if in_euro else "agency",
+                "agency_id": False if in_euro else agency.id,
                 "move_ids": [Command.set(moves.ids)],
             }
         )

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .account_dunning_letter_document import LETTER_MAIL_TEMPLATE
@@ -10,6 +10,18 @@ class AccountDunningLetter(models.Model):
     promises to pay are recorded from the letter."""
 
     _inherit = "account.dunning.letter"
+
+    # The work queue shows its three columns even when one is empty.
+    state = fields.Selection(group_expand="_read_group_expand_state")
+
+    @api.model
+    def _read_group_expand_state(self, states, domain):
+        work = {"draft", "to_approve", "ready"}
+        return [
+            key
+            for key, _label in self._fields["state"].selection
+            if key in work or key in states
+        ]
 
     def _check_dunning_user(self):
         if not self.env.user.has_group(
