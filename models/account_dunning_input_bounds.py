@@ -11,6 +11,8 @@ from odoo import api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import is_html_empty
 
+from .account_dunning_level_letter import NUMBER_CHOICE
+
 # Ten years: longer than any sensible deadline, grace or interval.
 MAX_DAYS = 3650
 # Plausible statutory base rates (percent per year); the lowest ever was
@@ -26,9 +28,10 @@ def unknown_placeholders(text, known=LETTER_PLACEHOLDERS):
     """The placeholders of ``text`` (HTML) that are not ``known``, sorted."""
     if not text or is_html_empty(text):
         return []
-    return sorted(
-        {name for name in PLACEHOLDER_RE.findall(str(text)) if name not in known}
-    )
+    # {one invoice|several invoices} is a choice by the number of invoices,
+    # not a placeholder
+    text = NUMBER_CHOICE.sub("", str(text))
+    return sorted({name for name in PLACEHOLDER_RE.findall(text) if name not in known})
 
 
 def check_days(env, record_name, values):

@@ -1,3 +1,4 @@
+import re
 import sys
 import threading
 import time
@@ -12,6 +13,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.account_dunning_input_bounds import unknown_placeholders
 from .common import DunningTestCommon
 
 TEMPLATE = "account_relationship_dunning.mail_template_dunning_letter"
@@ -76,6 +78,14 @@ class TestSendingIsolation(DunningTestCommon):
     def _last_message(self, letter):
         return str(letter.message_ids.sorted("id")[-1].body)
 
+    def test_number_choice_is_not_an_unknown_placeholder(self):
+        # the German default texts choose by the number of invoices:
+        # "... noch nicht beglichen {ist|sind}."; three variants are no choice
+        self.assertEqual(
+            unknown_placeholders("<p>{ist|sind} {total} {amount} {a|b|c}</p>"),
+            ["amount", "a|b|c"],
+        )
+
     @freeze_time("2026-01-20")
     def test_email_each_letter_fails_alone(self):
         letters = self._letters()
@@ -104,8 +114,21 @@ class TestSendingIsolation(DunningTestCommon):
         self.assertEqual(letters[self.good_post].state, "done")
         self.assertEqual(letters[self.french_post].state, "ready")
         self.assertIn("fr_FR", self._last_message(letters[self.french_post]))
-        # The download of the printed letter follows the warning.
-        self.assertEqual(result["params"]["next"]["type"], "ir.actions.act_url")
+        # The download of the printed letter follows the warning; the client
+        # action downloads it, then reloads the view.
+        download = result["params"]["next"]
+        self.assertEqual(download["type"], "ir.actions.client")
+        self.assertEqual(
+            download["tag"], "account_relationship_dunning.download_reload"
+        )
+        url = download["params"]["url"]
+        self.assertEqual(download["url"], url)
+        match = re.fullmatch(r"/web/content/(\d+)\?download=true", url)
+        self.assertTrue(match, url)
+        # the file holds the printed letter only
+        batch = self.env["ir.attachment"].browse(int(match.group(1)))
+        self.assertTrue(letters[self.good_post].pdf_attachment_id)
+        self.assertEqual(batch.raw, letters[self.good_post].pdf_attachment_id.raw)
 
     @freeze_time("2026-01-20")
     def test_deleted_template_fails_each_email_with_a_clear_message(self):
