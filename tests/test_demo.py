@@ -75,3 +75,14 @@ class TestDunningDemo(DunningTestCommon):
             .dunning_level_id
         )
         self.assertIn("final", levels.mapped("tone"))
+
+    def test_demo_hands_a_final_claim_over(self):
+        # A seeding step that fails is only logged as a warning: the cockpit's
+        # handover screen must still get its example.
+        handover = self.env["account.dunning.handover"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(len(handover), 1)
+        self.assertEqual(handover.state, "handed_over")
+        self.assertTrue(handover.move_ids)
+        self.assertTrue(all(handover.move_ids.dunning_level_id.mapped("is_final")))

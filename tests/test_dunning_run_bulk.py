@@ -137,8 +137,15 @@ class TestDunningRunBulk(DunningTestCommon):
                     "amount_interest": 14.87,
                     # 2 × 40
                     "amount_compensation": 80.0,
-                    # 1500 + 14.87 + 80 + fee 2.50 = 1597.37
-                    "amount_total_due": 1597.37,
+                    # Not the first letter (the reminder of 7 Feb was): the
+                    # level's fee 2.50 is owed, but it is a collection cost
+                    # the 80.00 compensation claimed now for the same two
+                    # invoices already covers (§ 288 (5) sentence 3 BGB):
+                    # credited min(2.50, 80.00) = 2.50, net fee 0.00.
+                    "fee_amount": 2.5,
+                    "fee_offset_amount": 2.5,
+                    # 1500 + 14.87 + 80 + 2.50 - 2.50 = 1594.87
+                    "amount_total_due": 1594.87,
                 }
             ],
         )
