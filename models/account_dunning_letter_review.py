@@ -37,6 +37,7 @@ class AccountDunningLetter(models.Model):
     def action_review_done(self):
         """The reviewer releases draft letters: they become ready to send."""
         self._check_dunning_user()
+        self._check_letter_action()
         for letter in self:
             if letter.state != "draft":
                 raise UserError(
@@ -44,9 +45,10 @@ class AccountDunningLetter(models.Model):
                         "Letter %(name)s is not waiting for review.", name=letter.name
                     )
                 )
-        to_approve = self.filtered("level_id.approval_required")
+        letters = self._as_dunning_process()
+        to_approve = letters.filtered("level_id.approval_required")
         to_approve.write({"state": "to_approve"})
-        (self - to_approve).write({"state": "ready"})
+        (letters - to_approve).write({"state": "ready"})
         for letter in self:
             letter.message_post(
                 body=self.env._("Reviewed by %(user)s.", user=self.env.user.name)
@@ -71,6 +73,7 @@ class AccountDunningLetter(models.Model):
         previous level and are skipped by the next runs until they change."""
         self.ensure_one()
         self._check_dunning_user()
+        self._check_letter_action()
         reason = (reason or "").strip()
         if not reason:
             raise UserError(
@@ -106,6 +109,10 @@ class AccountDunningLetter(models.Model):
             ]
         )
         names = ", ".join(lines.mapped("move_name"))
+        # The invoices' levels and the letter's lines belong to the dunning
+        # process: written as it, after the checks above (group, write access,
+        # state of the letter, lines of this letter).
+        lines = lines.with_env(self._as_dunning_process().env)
         lines._revert_invoice_levels()
         lines.unlink()
         body = self.env._(
@@ -173,6 +180,8 @@ class AccountDunningLetter(models.Model):
     def _send_from_composer(self):
         """Mark the letters of a composer sent (archiving their PDF) right
         before the composer posts the e-mail; return the PDFs to attach."""
+        self._check_dunning_user()
+        self._check_letter_action()
         letters = self._check_sendable("email")
         cancelled = letters._cancel_outdated()
         if cancelled:
@@ -183,7 +192,7 @@ class AccountDunningLetter(models.Model):
                     letters=", ".join(cancelled.mapped("name")),
                 )
             )
-        letters._mark_sent()
+        letters._as_dunning_process()._mark_sent()
         return letters.pdf_attachment_id
 
     def _log_composer_sent(self):

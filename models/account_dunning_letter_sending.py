@@ -28,6 +28,9 @@ class AccountDunningLetter(models.Model):
         )
         if not letters:
             return letters
+        # Dating a letter today writes its protected date, deadline and
+        # claims: only for users who may act on the letters (group, access).
+        letters._check_letter_action()
         clashes = self.search(
             [
                 ("id", "not in", letters.ids),
@@ -52,7 +55,7 @@ class AccountDunningLetter(models.Model):
             moves = letter.line_ids.filtered(
                 lambda line: not line.notified_letter_id
             ).move_id
-            letter.write(
+            letter._as_dunning_process().write(
                 {
                     "date": today,
                     "payment_deadline": fields.Date.add(
@@ -79,7 +82,7 @@ class AccountDunningLetter(models.Model):
                 date=format_date(self.env, today),
             )
         )
-        letters._compute_claims()
+        letters._as_dunning_process()._compute_claims()
         return letters
 
     def action_date_today(self):

@@ -131,7 +131,10 @@ class AccountMove(models.Model):
                 reason=reason,
             )
         else:
-            self.write({"dunning_level_id": level.id if level else False})
+            self.check_access("write")
+            # sudo: the dunning level is protected against direct writes; the
+            # group, the reason, the invoice and the new level were checked above.
+            self.sudo().write({"dunning_level_id": level.id if level else False})
             body = self.env._(
                 "Dunning level changed from %(old)s to %(new)s by %(user)s: %(reason)s",
                 old=current.name or self.env._("none"),
