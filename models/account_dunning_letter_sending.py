@@ -76,12 +76,12 @@ class AccountDunningLetter(models.Model):
                     )
                 )
         self.env["account.move"].invalidate_model(["dunning_last_date"])
-        letters.message_post(
-            body=self.env._(
-                "Letter dated %(date)s: new payment deadline and claims as of today.",
-                date=format_date(self.env, today),
-            )
+        # One note per letter (message_post works on one record only).
+        note = self.env._(
+            "Letter dated %(date)s: new payment deadline and claims as of today.",
+            date=format_date(self.env, today),
         )
+        letters._message_log_batch(bodies=dict.fromkeys(letters.ids, note))
         letters._as_dunning_process()._compute_claims()
         return letters
 

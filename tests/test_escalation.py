@@ -507,6 +507,30 @@ class TestEscalation(DunningTestCommon):
     # ------------------------------------------------------------------
     # 3. What is sent is what is true on the day it is sent
     # ------------------------------------------------------------------
+    def test_several_letters_dated_today_at_once(self):
+        """ "Date Today" on a selection of letters dates each of them and logs
+        one note per letter."""
+        other = self._create_customer("Other Business GmbH")
+        self._set_segment(other, "standard")
+        self._invoice(self.business, 1000.0, "2025-12-01", "2026-01-01")
+        self._invoice(other, 500.0, "2025-12-01", "2026-01-01")
+        run, _letter = self._dun("2026-01-08", self.business)
+        letters = run.letter_ids
+        self.assertEqual(letters.partner_id, self.business | other)
+        self.assertEqual(set(letters.mapped("date")), {date(2026, 1, 8)})
+        with freeze_time("2026-01-12"):
+            letters.action_date_today()
+        # 12 Jan + 10 days of the standard reminder level
+        self.assertEqual(set(letters.mapped("date")), {date(2026, 1, 12)})
+        self.assertEqual(set(letters.mapped("payment_deadline")), {date(2026, 1, 22)})
+        for letter in letters:
+            notes = letter.message_ids.filtered(
+                lambda msg: (
+                    "new payment deadline and claims as of today" in (msg.body or "")
+                )
+            )
+            self.assertEqual(len(notes), 1, letter.partner_id.name)
+
     def test_late_approval_updates_date_deadline_interest(self):
         invoice = self._invoice(self.business, 1000.0, "2025-12-01", "2026-01-01")
         for day in ("2026-01-08", "2026-01-22", "2026-02-05"):

@@ -21,7 +21,11 @@ from odoo import Command, fields
 DOCS_DIR = os.environ.get("DOCS_DIR", "docs")
 admin = globals()["env"].ref("base.user_admin")  # env: provided by odoo shell
 admin.groups_id |= admin.env.ref("account_relationship_dunning.group_dunning_manager")
-env = admin.env(user=admin)
+# The letters of each run are recorded as sent on the run's day (not dated
+# today when they are marked sent).
+env = admin.env(
+    user=admin, context=dict(admin.env.context, dunning_keep_letter_date=True)
+)
 company = env.company
 eur = env.ref("base.EUR")
 eur.active = True
@@ -149,7 +153,9 @@ for level_key, day in (
     run = Run._run_dunning(company, fields.Date.to_date(day))
     letters = run.letter_ids.filtered(lambda letter: letter.state != "cancel")
     letters.filtered(lambda letter: letter.state == "to_approve").action_approve()
-    letters.filtered(lambda letter: letter.channel == "email").write(
+    # sudo: the channel is chosen by the dunning process (a protected field);
+    # the images show the printed letters.
+    letters.filtered(lambda letter: letter.channel == "email").sudo().write(
         {"channel": "post"}
     )
     letters.action_print_post_letters()
