@@ -1,4 +1,5 @@
 from . import account_dunning_reference_mixin
+from . import account_dunning_engine_record
 from . import account_dunning_segment
 from . import account_dunning_policy
 from . import account_dunning_level

@@ -1,5 +1,4 @@
 from odoo import api, models
-from odoo.exceptions import AccessError
 
 from .dunning_guard import (
     DUNNING_USER_GROUP,
@@ -75,52 +74,22 @@ class AccountDunningHandover(models.Model):
 
 
 class AccountDunningHandoverLine(models.Model):
-    _inherit = "account.dunning.handover.line"
+    _name = "account.dunning.handover.line"
+    _inherit = ["account.dunning.handover.line", "account.dunning.engine.record"]
 
-    def _check_engine_only(self):
-        if not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "The claim data of a legal handover is recorded when the claim "
-                    "is handed over and cannot be changed directly."
-                )
-            )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_engine_only()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_engine_only()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_engine(self):
-        self._check_engine_only()
+    def _get_engine_only_message(self):
+        return self.env._(
+            "The claim data of a legal handover is recorded when the claim "
+            "is handed over and cannot be changed directly."
+        )
 
 
 class AccountDunningHandoverCost(models.Model):
-    _inherit = "account.dunning.handover.cost"
+    _name = "account.dunning.handover.cost"
+    _inherit = ["account.dunning.handover.cost", "account.dunning.engine.record"]
 
-    def _check_engine_only(self):
-        if not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "The claim data of a legal handover is recorded when the claim "
-                    "is handed over and cannot be changed directly."
-                )
-            )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_engine_only()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_engine_only()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_engine(self):
-        self._check_engine_only()
+    def _get_engine_only_message(self):
+        return self.env._(
+            "The claim data of a legal handover is recorded when the claim "
+            "is handed over and cannot be changed directly."
+        )

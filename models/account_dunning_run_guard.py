@@ -54,26 +54,10 @@ class AccountDunningRun(models.Model):
 
 
 class AccountDunningRunLine(models.Model):
-    _inherit = "account.dunning.run.line"
+    _name = "account.dunning.run.line"
+    _inherit = ["account.dunning.run.line", "account.dunning.engine.record"]
 
-    def _check_engine_only(self):
-        if not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "The decisions of a dunning run are recorded by the dunning "
-                    "engine only."
-                )
-            )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_engine_only()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_engine_only()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_engine(self):
-        self._check_engine_only()
+    def _get_engine_only_message(self):
+        return self.env._(
+            "The decisions of a dunning run are recorded by the dunning engine only."
+        )
