@@ -9,7 +9,7 @@ TEST_DB ?= dunning_test
 PYTEST_ARGS ?=
 export PORT SERVE DEMO_DB TEST_DB PYTEST_ARGS
 
-.PHONY: demo test test-odoo test-uninstall wheel readme lint setup bench bench-letters
+.PHONY: demo test test-odoo test-uninstall wheel readme lint setup bench bench-letters bench-concurrency
 
 setup:
 	@bash tools/setup.sh
@@ -46,3 +46,7 @@ bench: setup
 
 bench-letters: setup
 	@bash tools/bench_letters.sh
+
+# a payment registered during a dunning run (after `make bench` with BENCH_KEEP=1)
+bench-concurrency: setup
+	@bash tools/bench_concurrency.sh

@@ -131,10 +131,11 @@ class AccountDunningDashboard(models.AbstractModel):
                 """
                 SELECT %(bucket)s AS bucket,
                        p.segment_id,
-                       m.dunning_level_id AS level_id,
+                       s.level_id,
                        SUM(m.amount_residual_signed) AS amount,
                        COUNT(*) AS count
                   FROM account_move m
+             LEFT JOIN account_dunning_move_state s ON s.move_id = m.id
              LEFT JOIN account_dunning_profile p
                     ON p.partner_id = m.commercial_partner_id
                    AND p.company_id = m.company_id

@@ -1,10 +1,10 @@
-import json
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, formatLang
+
+from . import dunning_sql
 
 # Written by the claims computation, frozen once the letter is sent.
 CLAIM_LINE_FIELDS = {
@@ -161,35 +161,10 @@ class AccountDunningLetterLine(models.Model):
     _BULK_CHUNK = 10000
 
     def _bulk_columns(self, names):
-        """``SQL`` column definitions ``name type`` for jsonb_to_recordset."""
-        return SQL(", ").join(
-            SQL(
-                "%s %s",
-                SQL.identifier(name),
-                SQL(self._fields[name].column_type[1]),
-            )
-            for name in names
-        )
+        return dunning_sql.json_columns(self, names)
 
     def _bulk_json(self, rows, names):
-        """The rows as a JSON array (dates as ISO strings, False as null for
-        anything but booleans)."""
-        types = {name: self._fields[name].type for name in names}
-        return json.dumps(
-            [
-                {
-                    name: (
-                        None
-                        if (row.get(name) is False and types[name] != "boolean")
-                        or (types[name] == "json" and not row.get(name))
-                        else row.get(name)
-                    )
-                    for name in names
-                }
-                for row in rows
-            ],
-            default=str,
-        )
+        return dunning_sql.json_rows(self, rows, names)
 
     @api.model
     def _bulk_create(self, vals_list):
@@ -270,31 +245,9 @@ class AccountDunningLetterLine(models.Model):
                     "cannot be changed."
                 )
             )
-        self.env.flush_all()
-        rows = [dict(vals, id=line.id) for line, vals in vals_by_line.items()]
-        for start in range(0, len(rows), self._BULK_CHUNK):
-            chunk = rows[start : start + self._BULK_CHUNK]
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE account_dunning_letter_line line
-                       SET %(assignments)s, write_uid = %(uid)s,
-                           write_date = NOW() AT TIME ZONE 'UTC'
-                      FROM jsonb_to_recordset(%(rows)s::jsonb)
-                           AS v(id int4, %(columns)s)
-                     WHERE line.id = v.id
-                    """,
-                    assignments=SQL(", ").join(
-                        SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
-                        for name in names
-                    ),
-                    uid=self.env.uid,
-                    rows=self._bulk_json(chunk, ["id", *names]),
-                    columns=self._bulk_columns(names),
-                )
-            )
-        lines.invalidate_recordset(names)
-        lines.modified(names)
+        dunning_sql.sql_update_rows(
+            self, {line.id: vals for line, vals in vals_by_line.items()}
+        )
         return True
 
     def _get_interest_segments(self):
@@ -311,7 +264,8 @@ class AccountDunningLetterLine(models.Model):
         ]
 
     def _apply_invoice_levels(self):
-        """Write level and date on the invoices (one query per level)."""
+        """Record level and date on the invoices' dunning state (one
+        statement per level and date; the invoice rows are not written)."""
         groups = {}
         # Already notified invoices keep the date of the letter that notified
         # them: listing them again is no new dunning step.
@@ -320,30 +274,12 @@ class AccountDunningLetterLine(models.Model):
             # related field line by line is slow on large runs.
             key = (line.level_id.id if line.escalated else None, line.letter_id.date)
             groups.setdefault(key, []).append(line.move_id.id)
-        self.env.flush_all()
+        State = self.env["account.dunning.move.state"]
         for (level_id, date), move_ids in groups.items():
             if level_id:
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE account_move SET dunning_level_id = %s, "
-                        "dunning_last_date = %s WHERE id = ANY(%s)",
-                        level_id,
-                        date,
-                        move_ids,
-                    )
-                )
+                State._write_states(move_ids, {"level_id": level_id, "last_date": date})
             else:
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE account_move SET dunning_last_date = %s "
-                        "WHERE id = ANY(%s)",
-                        date,
-                        move_ids,
-                    )
-                )
-        self.env["account.move"].invalidate_model(
-            ["dunning_level_id", "dunning_last_date"]
-        )
+                State._write_states(move_ids, {"last_date": date})
 
     def _revert_invoice_levels(self):
         for line in self:

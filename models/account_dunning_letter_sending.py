@@ -6,7 +6,7 @@ run is cancelled instead of sent."""
 
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
 
 class AccountDunningLetter(models.Model):
@@ -66,16 +66,9 @@ class AccountDunningLetter(models.Model):
             if moves:
                 # The invoices carry the date of the letter that dunned them
                 # (restored on cancellation): follow the new date.
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE account_move SET dunning_last_date = %s "
-                        "WHERE id = ANY(%s) AND dunning_last_date = %s",
-                        today,
-                        moves.ids,
-                        old_date,
-                    )
+                self.env["account.dunning.move.state"]._write_states(
+                    moves.ids, {"last_date": today}, only_if_last_date=old_date
                 )
-        self.env["account.move"].invalidate_model(["dunning_last_date"])
         # One note per letter (message_post works on one record only).
         note = self.env._(
             "Letter dated %(date)s: new payment deadline and claims as of today.",

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from . import dunning_sql
+
 _logger = logging.getLogger(__name__)
 
 # Arbitrary constant: first key of the advisory lock taken per company while a
@@ -288,8 +290,8 @@ class AccountDunningRun(models.Model):
                        m.amount_residual,
                        m.amount_total_signed AS amount_total_company,
                        m.amount_residual_signed AS amount_residual_company,
-                       m.dunning_level_id AS level_id,
-                       m.dunning_last_date AS last_date,
+                       s.level_id,
+                       s.last_date,
                        m.dunning_blocked_until AS blocked_until,
                        m.dunning_excluded AS excluded,
                        MIN(l.date_maturity) AS date_due,
@@ -297,13 +299,14 @@ class AccountDunningRun(models.Model):
                   FROM account_move m
                   JOIN account_move_line l ON l.move_id = m.id
                   JOIN account_account a ON a.id = l.account_id
+             LEFT JOIN account_dunning_move_state s ON s.move_id = m.id
                  WHERE m.company_id = %(company)s
                    AND %(filter)s
                    AND a.account_type = 'asset_receivable'
                    AND NOT l.reconciled
                    AND l.amount_residual > 0
                    AND l.date_maturity < %(today)s
-              GROUP BY m.id
+              GROUP BY m.id, s.id
               ORDER BY m.commercial_partner_id, MIN(l.date_maturity), m.id
                 """,
                 company=self.company_id.id,
@@ -814,17 +817,13 @@ class AccountDunningRun(models.Model):
     def _update_profiles_last_date(self, letters):
         if not letters:
             return
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_dunning_profile SET last_dunning_date = %s "
-                "WHERE company_id = %s AND partner_id = ANY(%s)",
-                self.date,
-                self.company_id.id,
-                letters.partner_id.ids,
-            )
+        profiles = self.env["account.dunning.profile"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "in", letters.partner_id.ids),
+            ]
         )
-        self.env["account.dunning.profile"].invalidate_model(["last_dunning_date"])
+        dunning_sql.sql_update(profiles, {"last_dunning_date": self.date})
 
     def _schedule_calls(self, letters):
         activity_type = self.env.ref(

@@ -5,15 +5,24 @@ from odoo.exceptions import UserError, ValidationError
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # Written by the dunning process into their own table, not onto the
+    # invoice (account_move_dunning_state.py): a run never locks invoices.
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
+        compute="_compute_dunning_state",
+        inverse="_inverse_dunning_state",
+        search="_search_dunning_level_id",
         readonly=True,
         copy=False,
-        index="btree_not_null",
         help="The last dunning level this invoice reached.",
     )
     dunning_last_date = fields.Date(
-        string="Last Dunning Date", readonly=True, copy=False
+        string="Last Dunning Date",
+        compute="_compute_dunning_state",
+        inverse="_inverse_dunning_state",
+        search="_search_dunning_last_date",
+        readonly=True,
+        copy=False,
     )
     dunning_next_date = fields.Date(
         string="Next Dunning Date",

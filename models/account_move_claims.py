@@ -12,8 +12,12 @@ from odoo.tools import SQL
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # Kept in the invoices' dunning state (account_move_dunning_state.py).
     dunning_interest_charged_until = fields.Date(
         string="Interest Invoiced Until",
+        compute="_compute_dunning_state",
+        inverse="_inverse_dunning_state",
+        search="_search_dunning_interest_charged_until",
         readonly=True,
         copy=False,
         help="Default interest on this invoice up to and including this day was "
@@ -21,6 +25,9 @@ class AccountMove(models.Model):
     )
     dunning_compensation_charged = fields.Boolean(
         string="Flat Compensation Invoiced",
+        compute="_compute_dunning_state",
+        inverse="_inverse_dunning_state",
+        search="_search_dunning_compensation_charged",
         readonly=True,
         copy=False,
         help="The flat compensation for this invoice was invoiced to the customer.",
