@@ -133,8 +133,9 @@ class AccountDunningDisputeLine(models.Model):
                 ("id", "not in", self.ids),
             ]
         )
+        others_by_move = others.grouped("move_id")
         for line in self.filtered(lambda ln: ln.dispute_state in OPEN_STATES):
-            clash = others.filtered(lambda o, ln=line: o.move_id == ln.move_id)[:1]
+            clash = others_by_move.get(line.move_id, others.browse())[:1]
             if clash:
                 raise ValidationError(
                     self.env._(

@@ -144,14 +144,12 @@ class AccountDunningProfile(models.Model):
             rows = [(self.env._("Base"), SCORE_BASE)] + [
                 (label, profile[field]) for field, label in labels
             ]
-            body = "".join(
-                f"<tr><td>{label}</td><td class='text-end'>{points:+.1f}</td></tr>"
-                for label, points in rows
-            )
-            profile.score_breakdown = (
-                "<table class='table table-sm o_dunning_breakdown'>"
-                f"{body}<tr class='fw-bold'><td>{self.env._('Score')}</td>"
-                f"<td class='text-end'>{profile.score:.1f}</td></tr></table>"
+            profile.score_breakdown = self.env["ir.qweb"]._render(
+                "account_relationship_dunning.profile_score_breakdown",
+                {
+                    "rows": [(label, f"{points:+.1f}") for label, points in rows],
+                    "score": f"{profile.score:.1f}",
+                },
             )
 
     def _compute_letter_ids(self):

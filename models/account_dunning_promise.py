@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare
 
+from .dunning_guard import DUNNING_USER_GROUP, check_group
+
 PROMISE_STATES = [
     ("open", "Open"),
     ("kept", "Kept"),
@@ -26,36 +28,15 @@ class AccountDunningPromise(models.Model):
 
     _name = "account.dunning.promise"
     _description = "Promise to Pay"
-    _inherit = [
-        "mail.thread",
-        "mail.activity.mixin",
-        "account.dunning.reference.mixin",
-    ]
+    _inherit = ["account.dunning.case.mixin"]
     _order = "date_promised desc, id desc"
-    _check_company_auto = True
 
     # Extension points of the dunning engine and the relationship profile.
     _dunning_blocks_invoices = True
     _dunning_block_priority = 40
     _dunning_profile_metrics = True
 
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/"
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        index=True,
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('parent_id', '=', False)]",
-    )
+    # name, company_id, partner_id: see account.dunning.case.mixin
     move_ids = fields.Many2many(
         "account.move",
         "account_dunning_promise_move_rel",
@@ -76,12 +57,7 @@ class AccountDunningPromise(models.Model):
         ondelete="set null",
     )
     user_id = fields.Many2one(
-        "res.users",
-        string="Collector",
-        default=lambda self: self.env.user,
-        tracking=True,
-        domain="[('share', '=', False)]",
-        help="Gets an activity when the promise is broken.",
+        string="Collector", help="Gets an activity when the promise is broken."
     )
     date_recorded = fields.Date(
         required=True, default=fields.Date.context_today, readonly=True
@@ -168,12 +144,11 @@ class AccountDunningPromise(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _check_dunning_user(self):
-        if not self.env.su and not self.env.user.has_group(
-            "account_relationship_dunning.group_dunning_user"
-        ):
-            raise UserError(
-                self.env._("Only dunning users can record promises to pay.")
-            )
+        check_group(
+            self.env,
+            DUNNING_USER_GROUP,
+            self.env._("Only dunning users can record promises to pay."),
+        )
 
     @api.model
     def _get_open_invoices(self, company, partner):
@@ -207,11 +182,6 @@ class AccountDunningPromise(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_dunning_user()
-        for vals in vals_list:
-            partner = self.env["res.partner"].browse(vals.get("partner_id"))
-            if partner:
-                vals["partner_id"] = partner.commercial_partner_id.id
-            self._assign_reference(vals)
         promises = super().create(vals_list)
         for promise in promises:
             if not promise.move_ids:
@@ -236,7 +206,7 @@ class AccountDunningPromise(models.Model):
                 self.env._(
                     "Promise to pay %(promise)s recorded: %(amount)s by %(date)s.",
                     promise=promise._get_html_link(),
-                    amount=promise.currency_id.format(promise.amount),
+                    amount=promise._format_amount(promise.amount),
                     date=promise.date_promised,
                 )
             )
@@ -269,12 +239,10 @@ class AccountDunningPromise(models.Model):
             )
 
     def _post_on_customer_and_invoices(self, body):
+        """Also on the promise itself."""
         self.ensure_one()
         self.message_post(body=body)
-        self.partner_id.message_post(body=body)
-        self.move_ids._message_log_batch(
-            bodies={move.id: body for move in self.move_ids}
-        )
+        return super()._post_on_customer_and_invoices(body)
 
     # ------------------------------------------------------------------
     # Actions
@@ -288,15 +256,6 @@ class AccountDunningPromise(models.Model):
                 )
         self.write({"state": "cancel", "date_closed": fields.Date.context_today(self)})
         return True
-
-    def action_view_invoices(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("id", "in", self.move_ids.ids)]
-        action["context"] = {"default_move_type": "out_invoice"}
-        return action
 
     @api.model
     def _action_new_promise(self, partner, moves=None, letter=None):
@@ -390,7 +349,7 @@ class AccountDunningPromise(models.Model):
                 self.env._(
                     "Promise to pay %(promise)s kept: %(paid)s paid by %(date)s.",
                     promise=promise._get_html_link(),
-                    paid=promise.currency_id.format(promise.amount_paid),
+                    paid=promise._format_amount(promise.amount_paid),
                     date=promise.date_promised,
                 )
             )
@@ -401,8 +360,8 @@ class AccountDunningPromise(models.Model):
                     "Promise to pay %(promise)s broken: %(paid)s of %(amount)s paid "
                     "by %(date)s. Dunning resumes.",
                     promise=promise._get_html_link(),
-                    paid=promise.currency_id.format(promise.amount_paid),
-                    amount=promise.currency_id.format(promise.amount),
+                    paid=promise._format_amount(promise.amount_paid),
+                    amount=promise._format_amount(promise.amount),
                     date=promise.date_promised,
                 )
             )

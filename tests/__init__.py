@@ -18,3 +18,5 @@ from . import test_cockpit
 from . import test_cockpit_review
 from . import test_cockpit_tours
 from . import test_dunning_move_state
+from . import test_payment_schedule
+from . import test_payment_plan_rules

@@ -4,7 +4,7 @@ import io
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools.pdf import PdfReader, PdfWriter
 
@@ -235,7 +235,7 @@ class TestLegalHandover(DunningTestCommon):
             clerk.has_group("account_relationship_dunning.group_dunning_manager")
         )
         handover = self._handover().with_user(clerk)
-        with self.assertRaisesRolledBack(UserError, "Only a dunning manager"):
+        with self.assertRaisesRolledBack(AccessError, "Only a dunning manager"):
             handover.action_hand_over()
         handover.invalidate_recordset()
         self.assertEqual(handover.state, "draft")

@@ -1,10 +1,15 @@
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
-from ..models.account_dunning_payment_plan import FREQUENCIES, SCHEDULE_MODES
+from ..models.payment_schedule import (
+    FREQUENCIES,
+    SCHEDULE_MODES,
+    SCHEDULE_PARAMS,
+    check_schedule_params,
+    prepare_schedule,
+    schedule_params,
+)
 
 
 class AccountDunningPaymentPlanWizard(models.TransientModel):
@@ -119,18 +124,7 @@ class AccountDunningPaymentPlanWizard(models.TransientModel):
                 else 0.0
             )
 
-    @api.depends(
-        "move_ids",
-        "amount_charges",
-        "schedule_mode",
-        "installment_number",
-        "installment_amount",
-        "frequency",
-        "first_due_date",
-        "down_payment",
-        "interest_rate",
-        "is_consumer",
-    )
+    @api.depends("move_ids", "amount_charges", "is_consumer", *SCHEDULE_PARAMS)
     def _compute_amounts(self):
         Plan = self.env["account.dunning.payment.plan"]
         today = fields.Date.context_today(self)
@@ -141,18 +135,17 @@ class AccountDunningPaymentPlanWizard(models.TransientModel):
             wizard.amount_open = amount_open
             wizard.warning = wizard._get_warning()
             try:
-                rows = Plan._prepare_schedule(
+                rows = prepare_schedule(
                     wizard._get_schedule_params(),
                     amount_open + wizard.amount_charges,
-                    currency,
+                    currency.rounding,
                     today,
                     today,
+                    self.env._,
                 )
             except (UserError, ValidationError) as error:
                 wizard.amount_total = amount_open + wizard.amount_charges
-                wizard.schedule_preview = Markup(
-                    "<p class='text-danger'>%s</p>"
-                ) % escape(str(error))
+                wizard.schedule_preview = wizard._render_preview([], error=str(error))
                 continue
             wizard.amount_total = currency.round(
                 amount_open
@@ -173,34 +166,29 @@ class AccountDunningPaymentPlanWizard(models.TransientModel):
             )
         return False
 
-    def _render_preview(self, rows):
+    def _render_preview(self, rows, error=None):
+        """The schedule as an HTML table (or the reason there is none)."""
         self.ensure_one()
-        _ = self.env._
-        body = Markup("").join(
-            Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
-            % (
-                row["sequence"],
-                format_date(self.env, row["due_date"]),
-                format_amount(self.env, row["amount"], self.currency_id),
-            )
-            for row in rows
+        return self.env["ir.qweb"]._render(
+            "account_relationship_dunning.payment_plan_schedule_preview",
+            {
+                "rows": [
+                    {
+                        "sequence": row["sequence"],
+                        "due_date": format_date(self.env, row["due_date"]),
+                        "amount": format_amount(
+                            self.env, row["amount"], self.currency_id
+                        ),
+                    }
+                    for row in rows
+                ],
+                "error": error,
+            },
         )
-        return Markup(
-            "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
-            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-        ) % (_("No."), _("Due Date"), _("Amount"), body)
 
     def _get_schedule_params(self):
         self.ensure_one()
-        return {
-            "schedule_mode": self.schedule_mode,
-            "installment_number": self.installment_number,
-            "installment_amount": self.installment_amount,
-            "frequency": self.frequency,
-            "first_due_date": self.first_due_date,
-            "down_payment": self.down_payment,
-            "interest_rate": self.interest_rate,
-        }
+        return schedule_params(self)
 
     def _prepare_plan_vals(self):
         self.ensure_one()
@@ -244,11 +232,12 @@ class AccountDunningPaymentPlanWizard(models.TransientModel):
         vals = self._prepare_plan_vals()
         # Validate before anything is written (no plan number is used up).
         Plan._check_invoices_for_plan(self.move_ids)
-        Plan._check_schedule_params(
+        check_schedule_params(
             self._get_schedule_params(),
             self.amount_open + self.amount_charges,
-            self.currency_id,
+            self.currency_id.rounding,
             fields.Date.context_today(self),
+            self.env._,
         )
         plan = Plan.create(vals)
         if self.letter_id:
