@@ -17,3 +17,8 @@ from . import test_letter_layout
 from . import test_cockpit
 from . import test_cockpit_review
 from . import test_cockpit_tours
+from . import test_workflow_negative
+from . import test_boundaries
+from . import test_scoring_factors
+from . import test_end_to_end
+from . import test_cockpit_fixes
