@@ -72,3 +72,4 @@ from . import account_dunning_dashboard
 from . import account_dunning_demo_cockpit
 from . import account_dunning_move_state
 from . import account_move_dunning_state
+from . import account_dunning_letter_review_level

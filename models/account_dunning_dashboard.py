@@ -238,24 +238,54 @@ class AccountDunningDashboard(models.AbstractModel):
         ]
 
     @api.model
+    def _sum_in_company_currency(
+        self, model, domain, field, company, today, count=None
+    ):
+        """``(amount, count)`` of ``model`` records matching ``domain``: the
+        sum of ``field`` per currency (one grouped query), each converted to
+        the company currency at ``today``'s rate; ``count`` counts distinct
+        values of that field instead of records."""
+        aggregate = f"{count}:array_agg" if count else "id:array_agg"
+        total, ids = 0.0, set()
+        for currency, amount, record_ids in self.env[model]._read_group(
+            domain, ["currency_id"], [f"{field}:sum", aggregate]
+        ):
+            ids.update(record_ids)
+            if currency and currency != company.currency_id:
+                amount = currency._convert(
+                    amount or 0.0, company.currency_id, company, today
+                )
+            total += amount or 0.0
+        return total, len(ids - {None})
+
+    @api.model
     def _get_amounts(self, company, today):
         """Amounts in dispute, in payment plans, handed over and blocked."""
         rounding = company.currency_id.round
-        disputes = self.env["account.dunning.dispute.line"]._read_group(
+        # Disputed amounts, plans and handovers are kept in the invoices'
+        # currencies: summed per currency, converted to the company currency.
+        disputes = self._sum_in_company_currency(
+            "account.dunning.dispute.line",
             [("company_id", "=", company.id), ("dispute_id.is_open", "=", True)],
-            [],
-            ["amount_disputed:sum", "dispute_id:count_distinct"],
-        )[0]
-        plans = self.env["account.dunning.payment.plan"]._read_group(
+            "amount_disputed",
+            company,
+            today,
+            count="dispute_id",
+        )
+        plans = self._sum_in_company_currency(
+            "account.dunning.payment.plan",
             [("company_id", "=", company.id), ("state", "=", "active")],
-            [],
-            ["amount_residual:sum", "__count"],
-        )[0]
-        handovers = self.env["account.dunning.handover"]._read_group(
+            "amount_residual",
+            company,
+            today,
+        )
+        handovers = self._sum_in_company_currency(
+            "account.dunning.handover",
             [("company_id", "=", company.id), ("state", "=", "handed_over")],
-            [],
-            ["amount_total:sum", "__count"],
-        )[0]
+            "amount_total",
+            company,
+            today,
+        )
         blocked_domain = self._blocked_domain(company, today)
         blocked = self.env["account.move"]._read_group(
             blocked_domain, [], ["amount_residual_signed:sum", "__count"]

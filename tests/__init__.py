@@ -20,3 +20,8 @@ from . import test_cockpit_tours
 from . import test_dunning_move_state
 from . import test_payment_schedule
 from . import test_payment_plan_rules
+from . import test_workflow_negative
+from . import test_boundaries
+from . import test_scoring_factors
+from . import test_end_to_end
+from . import test_cockpit_fixes

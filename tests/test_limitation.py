@@ -108,12 +108,6 @@ class TestLimitation(DunningTestCommon):
         self.assertLimitation(self.invoice, "2029-08-01")
 
     def test_plan_acknowledgment_restarts_limitation(self):
-        if "account.dunning.payment.plan" not in self.env:
-            self.skipTest(
-                "account.dunning.payment.plan is not installed in this branch "
-                "(payment plans are merged separately); the lead runs this test "
-                "after the merge."
-            )
         # Agreement on 20 May 2026: 3 years from 21 May 2026 end on 20 May 2029.
         plan = self.env["account.dunning.payment.plan"].create(
             {
