@@ -7,7 +7,7 @@
     "author": "Relationship Dunning Team",
     "website": "https://example.com/account_relationship_dunning",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "account_qr_code_sepa"],
+    "depends": ["account", "mail", "portal", "account_qr_code_sepa"],
     "data": [
         "security/account_relationship_dunning_groups.xml",
         "security/ir.model.access.csv",
@@ -63,6 +63,9 @@
         "report/res_partner_statement_templates.xml",
         "data/mail_template_statement_data.xml",
         "views/account_dunning_dashboard_views.xml",
+        "data/mail_template_portal_data.xml",
+        "views/account_dunning_policy_portal_views.xml",
+        "views/portal_templates.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -61,3 +61,8 @@ from . import account_move_dunning_level
 from . import res_partner_statement
 from . import account_dunning_dashboard
 from . import account_dunning_demo_cockpit
+from . import account_dunning_portal_event
+from . import account_dunning_letter_portal
+from . import portal_payment_plan
+from . import account_dunning_profile_responsiveness
+from . import account_dunning_portal

@@ -17,3 +17,5 @@ from . import test_letter_layout
 from . import test_cockpit
 from . import test_cockpit_review
 from . import test_cockpit_tours
+from . import test_portal
+from . import test_portal_tours
