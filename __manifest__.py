@@ -7,7 +7,7 @@
     "author": "Relationship Dunning Team",
     "website": "https://example.com/account_relationship_dunning",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "account_qr_code_sepa"],
+    "depends": ["account", "mail", "portal", "account_qr_code_sepa"],
     "data": [
         "security/account_relationship_dunning_groups.xml",
         "security/ir.model.access.csv",
@@ -64,6 +64,9 @@
         "views/account_dunning_letter_views.xml",
         "wizard/account_dunning_letter_remove_invoice_views.xml",
         "wizard/account_dunning_level_change_views.xml",
+        "data/mail_template_portal_data.xml",
+        "views/account_dunning_policy_portal_views.xml",
+        "views/portal_templates.xml",
         "views/account_relationship_dunning_menus.xml",
     ],
     "assets": {

@@ -73,3 +73,8 @@ from . import account_dunning_demo_cockpit
 from . import account_dunning_move_state
 from . import account_move_dunning_state
 from . import account_dunning_letter_review_level
+from . import account_dunning_portal_event
+from . import account_dunning_letter_portal
+from . import portal_payment_plan
+from . import account_dunning_profile_responsiveness
+from . import account_dunning_portal

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .account_dunning_payment_plan import RESUME_MODES
+from .account_dunning_payment_plan import MAX_INSTALLMENTS, RESUME_MODES
 
 
 class AccountDunningPolicy(models.Model):
@@ -48,6 +48,70 @@ class AccountDunningPolicy(models.Model):
                     self.env._(
                         "Policy %(name)s: payment plan grace days cannot be negative; "
                         "reminder days are 0 or more, or -1 for no reminder.",
+                        name=policy.name,
+                    )
+                )
+
+
+class AccountDunningPolicyPortal(models.Model):
+    """What a customer may arrange on its own in the customer portal: a
+    payment plan within limits (anything else goes to review) and a promise
+    to pay within a number of days."""
+
+    _inherit = "account.dunning.policy"
+
+    portal_plan_allowed = fields.Boolean(
+        string="Plans Without Review in the Portal",
+        default=True,
+        help="Customers of this policy may agree a payment plan in the customer "
+        "portal on their own, within the limits below. Proposals outside the "
+        "limits, or from customers of a policy without this option, go to the "
+        "dunning manager for review.",
+    )
+    portal_plan_max_installments = fields.Integer(
+        string="Maximum Installments (Portal)",
+        default=6,
+        help="Most installments a plan agreed in the portal may have.",
+    )
+    portal_plan_min_installment = fields.Monetary(
+        string="Minimum Installment (Portal)",
+        default=50.0,
+        help="Smallest installment a plan agreed in the portal may have.",
+    )
+    portal_promise_max_days = fields.Integer(
+        string="Promise to Pay: Maximum Days",
+        default=30,
+        help="A customer may promise in the portal to pay within this many days.",
+    )
+
+    @api.constrains(
+        "portal_plan_max_installments",
+        "portal_plan_min_installment",
+        "portal_promise_max_days",
+    )
+    def _check_portal_settings(self):
+        for policy in self:
+            if not 1 <= policy.portal_plan_max_installments <= MAX_INSTALLMENTS:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: the maximum number of installments in the "
+                        "portal is between 1 and %(max)s.",
+                        name=policy.name,
+                        max=MAX_INSTALLMENTS,
+                    )
+                )
+            if policy.portal_plan_min_installment < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: the minimum installment cannot be negative.",
+                        name=policy.name,
+                    )
+                )
+            if not 0 <= policy.portal_promise_max_days <= 365:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: a promise to pay may reach 0 to 365 days "
+                        "ahead.",
                         name=policy.name,
                     )
                 )

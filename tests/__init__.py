@@ -25,3 +25,5 @@ from . import test_boundaries
 from . import test_scoring_factors
 from . import test_end_to_end
 from . import test_cockpit_fixes
+from . import test_portal
+from . import test_portal_tours
