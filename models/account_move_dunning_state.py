@@ -14,7 +14,7 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     dunning_state_ids = fields.One2many(
-        "account.dunning.move.state", "move_id", string="Dunning State", readonly=True
+        "account.dunning.move.state", "move_id", readonly=True
     )
 
     @api.depends(
