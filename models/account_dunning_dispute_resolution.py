@@ -2,7 +2,6 @@
 
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
 
 
 class AccountDunningDispute(models.Model):
@@ -53,13 +52,11 @@ class AccountDunningDispute(models.Model):
                 )
             )
         for line in lines:
-            rounding = line.currency_id.rounding
+            currency = line.currency_id
             if (
-                float_compare(line.amount_credit, 0.0, precision_rounding=rounding) < 0
-                or float_compare(
-                    line.amount_credit,
-                    line.move_id.amount_residual,
-                    precision_rounding=rounding,
+                currency.compare_amounts(line.amount_credit, 0.0) < 0
+                or currency.compare_amounts(
+                    line.amount_credit, line.move_id.amount_residual
                 )
                 > 0
             ):
