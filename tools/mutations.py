@@ -162,14 +162,14 @@ MUTATIONS = [
         "models/account_dunning_letter_review_level.py",
         "            if level == letter.level_id:",
         "            if level:",
-        ["TestReviewRemovalLevel"],
+        ["TestCockpitLeftovers.test_removing_the_highest_invoice_lowers_the_level"],
         "review: removing the highest invoice keeps the letter's level",
     ),
     (
         "models/account_dunning_dashboard.py",
         "                amount = currency._convert(",
         "                amount = amount or currency._convert(",
-        ["TestDashboardCurrencies"],
+        ["TestCockpitLeftovers.test_dispute_amounts_in_company_currency"],
         "dashboard: amounts of another currency added unconverted",
     ),
 ]
