@@ -241,22 +241,25 @@ class AccountDunningDashboard(models.AbstractModel):
     def _sum_in_company_currency(
         self, model, domain, field, company, today, count=None
     ):
-        """``(amount, count)`` of ``model`` records matching ``domain``: the
-        sum of ``field`` per currency (one grouped query), each converted to
-        the company currency at ``today``'s rate; ``count`` counts distinct
-        values of that field instead of records."""
-        aggregate = f"{count}:array_agg" if count else "id:array_agg"
-        total, ids = 0.0, set()
-        for currency, amount, record_ids in self.env[model]._read_group(
+        """``(amount, count)`` of the ``model`` records matching ``domain``:
+        the sum of ``field`` per currency (one grouped query), each converted
+        to the company currency at ``today``'s rate; ``count`` names a field
+        whose distinct values are counted instead of the records."""
+        aggregate = f"{count}:array_agg" if count else "__count"
+        total, counted, values = 0.0, 0, set()
+        for currency, amount, number in self.env[model]._read_group(
             domain, ["currency_id"], [f"{field}:sum", aggregate]
         ):
-            ids.update(record_ids)
+            if count:
+                values.update(number)
+            else:
+                counted += number
             if currency and currency != company.currency_id:
                 amount = currency._convert(
                     amount or 0.0, company.currency_id, company, today
                 )
             total += amount or 0.0
-        return total, len(ids - {None})
+        return total, len(values - {None}) if count else counted
 
     @api.model
     def _get_amounts(self, company, today):

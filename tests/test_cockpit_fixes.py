@@ -10,7 +10,7 @@ from .common import DunningTestCommon
 
 
 @tagged("post_install", "-at_install")
-class TestReviewRemovalLevel(DunningTestCommon):
+class TestCockpitLeftovers(DunningTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -22,6 +22,9 @@ class TestReviewRemovalLevel(DunningTestCommon):
         # A: 1,000 due 2026-01-31; B: 500 due 2026-02-14.
         cls.inv_a = cls._invoice(cls.customer, 1000.0, "2026-01-01", "2026-01-31")
         cls.inv_b = cls._invoice(cls.customer, 500.0, "2026-01-15", "2026-02-14")
+        # Dashboard: 1 unit of company currency = 2 CHF.
+        cls.chf = cls.setup_other_currency("CHF", rates=[("2017-01-01", 2.0)])
+        cls.abroad = cls._create_customer("Zweiwährung AG")
 
     def test_removing_the_highest_invoice_lowers_the_level(self):
         with freeze_time("2026-02-05"):
@@ -97,22 +100,16 @@ class TestReviewRemovalLevel(DunningTestCommon):
             ],
         )
 
-
-@tagged("post_install", "-at_install")
-class TestDashboardCurrencies(DunningTestCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # 1 unit of company currency = 2 CHF.
-        cls.chf = cls.setup_other_currency("CHF", rates=[("2017-01-01", 2.0)])
-        cls.customer = cls._create_customer("Zweiwährung AG")
+    # ------------------------------------------------------------------
+    # Dashboard (same company: one class set-up for both concerns)
+    # ------------------------------------------------------------------
 
     def test_dispute_amounts_in_company_currency(self):
-        local = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
+        local = self._invoice(self.abroad, 300.0, "2026-01-01", "2026-01-31")
         foreign = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
-                "partner_id": self.customer.id,
+                "partner_id": self.abroad.id,
                 "currency_id": self.chf.id,
                 "invoice_date": "2026-01-01",
                 "invoice_date_due": "2026-01-31",
@@ -129,8 +126,8 @@ class TestDashboardCurrencies(DunningTestCommon):
             }
         )
         foreign.action_post()
-        self._dispute(self.customer, local)
-        self._dispute(self.customer, foreign)
+        self._dispute(self.abroad, local)
+        self._dispute(self.abroad, foreign)
         amounts = {
             item["key"]: item
             for item in self.env["account.dunning.dashboard"]._get_amounts(

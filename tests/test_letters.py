@@ -125,46 +125,61 @@ class TestDunningLetters(DunningTestCommon):
     def _amount(letter, value):
         return letter._format_amount(value).replace("\xa0", " ")
 
-    def _set_claims(self, letter, interest, fee):
-        """Amounts as the claims arithmetic stores them on the letter (sudo:
-        claims are engine output, protected against direct writes)."""
-        letter.line_ids[0].sudo().interest_amount = interest
-        letter.sudo().fee_amount = fee
-
     # ------------------------------------------------------------------
     # Content
     # ------------------------------------------------------------------
-    @freeze_time("2026-02-14")
     def test_pdf_english_letter_content(self):
-        letter = self._letter_of(self._letters(), self.english)
-        self._set_claims(letter, 12.5, 2.5)
-        text = pdf_text(self._render_pdf(letter))
+        with freeze_time("2026-02-14"):
+            self._letter_of(self._letters(), self.english).action_mark_done()
+        with freeze_time("2026-02-28"):
+            letter = self._letter_of(self._letters("2026-02-28"), self.english)
+            text = pdf_text(self._render_pdf(letter))
+        # First letter of 2026-02-28, computed by hand (B2B: base rate 1.27 %
+        # + 9 points = 10.27 %, from the day after the due date, letter day
+        # included):
+        #   1,500.00 due 02-01: 27 days: 1500 x 10.27 x 27 / 36500 = 11.40
+        #     500.00 due 02-04: 24 days:  500 x 10.27 x 24 / 36500 =  3.38
+        #   interest 14.78; flat compensation 2 x 40.00 = 80.00 (per
+        #   invoice); the fee 2.50 (the reminder was sent) is credited
+        #   against the compensation; 2,000 + 14.78 + 80 = 2,094.78;
+        #   deadline 02-28 + 10 days = 10/03/2026.
+        self.assertRecordValues(
+            letter,
+            [
+                {
+                    "amount_interest": 14.78,
+                    "fee_amount": 2.5,
+                    "fee_offset_amount": 2.5,
+                    "amount_total_due": 2094.78,
+                }
+            ],
+        )
+        self.assertEqual(letter.line_ids.mapped("interest_amount"), [11.4, 3.38])
         for expected in (
             self.inv_en_1.name,
             self.inv_en_2.name,
-            "Payment Reminder",
+            "First Dunning Letter",
             "Dear Sir or Madam,",
             "Customer No.",
             letter.name,
             "1,500.00 €",  # invoice amount
             "2,000.00 €",  # open principal
-            "Statutory default interest 12.50 €",
+            "Statutory default interest 14.78 €",
+            "Flat compensation",
+            "80.00 €",
             # the fee belongs to the invoices that reached the level
             "Dunning fee (costs of this letter, %s, %s) 2.50 €"
             % (self.inv_en_1.name, self.inv_en_2.name),
-            "Total due 2,015.00 €",
-            # new level: deadline in 7 days; British dates in English letters
-            "Payable by 21/02/2026",
-            "the open amount of 2,015.00 € by 21/02/2026",  # placeholders
+            "Total due 2,094.78 €",
+            # new level: deadline in 10 days; British dates in English letters
+            "Payable by 10/03/2026",
+            "the total amount of 2,094.78 € by 10/03/2026",  # placeholders
             "DE89 3704 0044 0532 0130 00",
             "COBADEFFXXX",
             "Sally Sales",
             "sally@example.com",
-            "If you have already made the payment, please disregard this letter.",
         ):
             self.assertIn(expected, text)
-        self.assertEqual(letter.amount_total_due, 2015.0, "the PDF shows the DB total")
-        self.assertNotIn("Flat compensation", text, "zero amounts are not shown")
         self.assertNotIn("{total}", text)
         self.assertEqual(letter.state, "ready", "rendering does not send")
 
@@ -248,31 +263,37 @@ class TestDunningLetters(DunningTestCommon):
         self.assertEqual(letter.level_id.name, "First Dunning Letter")
         self.assertTrue(letter.level_id.apply_interest)
         text = self._render_html(letter)
-        # The computation the claims arithmetic reports, row by row.
-        for line_id, segments in letter._get_interest_breakdown().items():
-            line = letter.line_ids.browse(line_id)
-            for segment in segments:
-                self.assertIn(line.move_name, text)
-                self.assertIn(self._amount(letter, segment["amount"]), text)
-        self.assertEqual(
-            "Statutory default interest" in text,
-            not letter.currency_id.is_zero(letter.amount_interest),
-            "the interest row shows exactly when interest is claimed",
-        )
-        # The claims engine claims EUR 40 per invoice; keep it on one invoice
-        # (sudo: claims are engine output, protected against direct writes).
-        letter.line_ids.sudo().compensation_amount = 0.0
-        letter.line_ids[0].sudo().compensation_amount = 40.0
-        letter.sudo().letter_compensation_amount = 0.0
-        text = self._render_html(letter)
-        self.assertIn(
-            "Flat compensation under § 288 (5) BGB for invoice %s 40.00 €"
-            % letter.line_ids[0].move_name,
-            text,
-        )
-        self.assertIn(
-            "Total due %s" % self._amount(letter, letter.amount_total_due), text
-        )
+        # The interest rows, computed by hand: 10.27 % (1.27 + 9 points) from
+        # the day after the due date to 2026-02-28 included:
+        #   1,500.00, 27 days: 1500 x 10.27 x 27 / 36500 = 11.3954 -> 11.40
+        #     500.00, 24 days:  500 x 10.27 x 24 / 36500 =  3.3764 ->  3.38
+        self.assertEqual(letter.amount_interest, 14.78)
+        for invoice, days, amount in (
+            (self.inv_en_1, 27, 11.40),
+            (self.inv_en_2, 24, 3.38),
+        ):
+            line = letter.line_ids.filtered(lambda ln, inv=invoice: ln.move_id == inv)
+            self.assertRecordValues(
+                line, [{"interest_amount": amount, "interest_points": 9.0}]
+            )
+            segments = letter._get_interest_breakdown()[line.id]
+            self.assertEqual(
+                [(seg["days"], seg["rate"], seg["amount"]) for seg in segments],
+                [(days, 10.27, amount)],
+            )
+            self.assertIn(invoice.name, text)
+            self.assertIn(self._amount(letter, amount), text)
+        self.assertIn("Statutory default interest", text)
+        # EUR 40 flat compensation per invoice (B2B, in default since the due
+        # dates), one row each; 2,000 + 14.78 + 2 x 40 = 2,094.78 (the fee of
+        # 2.50 is credited against the compensation).
+        for invoice in (self.inv_en_1, self.inv_en_2):
+            self.assertIn(
+                "Flat compensation under § 288 (5) BGB for invoice %s 40.00 €"
+                % invoice.name,
+                text,
+            )
+        self.assertIn("Total due 2,094.78 €", text)
 
     @freeze_time("2026-02-14")
     def test_epc_qr_code_with_company_iban(self):
