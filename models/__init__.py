@@ -61,3 +61,4 @@ from . import account_move_dunning_level
 from . import res_partner_statement
 from . import account_dunning_dashboard
 from . import account_dunning_demo_cockpit
+from . import account_dunning_letter_send

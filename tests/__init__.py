@@ -17,3 +17,4 @@ from . import test_letter_layout
 from . import test_cockpit
 from . import test_cockpit_review
 from . import test_cockpit_tours
+from . import test_letter_sending
