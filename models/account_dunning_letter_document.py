@@ -264,7 +264,15 @@ class AccountDunningLetter(models.Model):
                     "amount": -self.fee_offset_amount,
                 }
             )
+        # one row per earlier letter and kind of cost (a letter may have
+        # claimed the flat compensation for many invoices)
+        previous = {}
         for cost in self.previous_costs or []:
+            key = (cost["kind"], cost["letter"], cost["date"])
+            previous[key] = dict(
+                cost, amount=previous.get(key, {}).get("amount", 0.0) + cost["amount"]
+            )
+        for cost in previous.values():
             label = (
                 self.env._(
                     "Previously claimed: dunning fee, letter %(letter)s of %(date)s",
