@@ -4,7 +4,7 @@
 # by tools/bench_letters.sh, which also starts the Odoo HTTP server that
 # serves the report styles to wkhtmltopdf (REPORT_URL):
 #
-#     REPORT_URL=http://127.0.0.1:8069 BENCH_LETTER_SIZES="100 1000" \
+#     REPORT_URL=http://127.0.0.1:8069 BENCH_LETTER_SIZES="200 1000" \
 #         python3 -m odoo shell -d dunning_bench_letters < benchmarks/bench_letters.py
 #
 # It creates max(BENCH_LETTER_SIZES) customers with one overdue invoice each
@@ -15,8 +15,10 @@
 #   - print: action_print_post_letters (render, archive one PDF per letter,
 #     merge into one PDF, mark sent, chatter);
 #   - e-mail: action_send_email (render and archive the PDF, queue the mails).
-# It prints letters/s, PDF bytes per page and checks the text layer of the
-# printed batch (pdftotext finds every letter reference and "Seite 1 von").
+# It prints letters/s, PDF bytes per page, the CPU time of Odoo and of the
+# wkhtmltopdf processes, the load average when the measurement started (the
+# machine may be shared) and checks the text layer of the printed batch
+# (pdftotext finds every letter reference and "Seite 1 von").
 # BENCH_README=path writes the figures into that README between the markers
 # <!-- bench-letters:start --> and <!-- bench-letters:end -->.
 import io
@@ -30,7 +32,7 @@ from odoo import Command, fields
 from odoo.tools.pdf import PdfFileReader
 
 SIZES = sorted(
-    int(size) for size in os.environ.get("BENCH_LETTER_SIZES", "100 1000").split()
+    int(size) for size in os.environ.get("BENCH_LETTER_SIZES", "200 1000").split()
 )
 REPORT_URL = os.environ.get("REPORT_URL", "")
 README = os.environ.get("BENCH_README", "")
@@ -163,18 +165,32 @@ def pdf_text(content):
     ).stdout.decode()
 
 
+def children_cpu():
+    """CPU seconds of the finished child processes (wkhtmltopdf)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def measure(function):
+    """(wall s, Odoo CPU s, wkhtmltopdf CPU s, load average, result)"""
     env.flush_all()
-    start, cpu = time.perf_counter(), time.process_time()
+    load = os.getloadavg()[0]
+    start, cpu, child = time.perf_counter(), time.process_time(), children_cpu()
     result = function()
     env.flush_all()
-    return time.perf_counter() - start, time.process_time() - cpu, result
+    return (
+        time.perf_counter() - start,
+        time.process_time() - cpu,
+        children_cpu() - child,
+        load,
+        result,
+    )
 
 
 def bench_print(letters):
     savepoint = env.cr.savepoint(flush=True)
     try:
-        seconds, cpu, action = measure(letters.action_print_post_letters)
+        seconds, cpu, child, load, action = measure(letters.action_print_post_letters)
         attachment = env["ir.attachment"].browse(
             int(re.search(r"/web/content/(\d+)", action["url"]).group(1))
         )
@@ -190,6 +206,8 @@ def bench_print(letters):
         return {
             "seconds": seconds,
             "cpu": cpu,
+            "child": child,
+            "load": load,
             "pages": pages,
             "bytes": len(batch),
             "text_layer": text_ok,
@@ -206,11 +224,21 @@ def bench_email(letters):
         for letter in letters:
             letter.partner_id.email = f"{letter.partner_id.ref.lower()}@example.com"
         env.flush_all()
-        seconds, cpu, _result = measure(letters.action_send_email)
-        mails = env["mail.mail"].search_count(
+        seconds, cpu, child, load, _result = measure(letters.action_send_email)
+        mails = env["mail.mail"].search(
             [("model", "=", letters._name), ("res_id", "in", letters.ids)]
         )
-        return {"seconds": seconds, "cpu": cpu, "mails": mails}
+        with_pdf = mails.filtered(
+            lambda mail: mail.attachment_ids.mimetype == "application/pdf"
+        )
+        return {
+            "seconds": seconds,
+            "cpu": cpu,
+            "child": child,
+            "load": load,
+            "mails": len(mails),
+            "with_pdf": len(with_pdf),
+        }
     finally:
         savepoint.close(rollback=True)
         env.invalidate_all()
@@ -242,7 +270,8 @@ def main():
         printed = bench_print(subset)
         log(
             f"print {size}: {printed['seconds']:.1f} s "
-            f"(Odoo CPU {printed['cpu']:.1f} s), "
+            f"(CPU Odoo {printed['cpu']:.1f} s, wkhtmltopdf {printed['child']:.1f} s, "
+            f"load {printed['load']:.1f}), "
             f"{size / printed['seconds']:.1f} letters/s, {printed['pages']} pages, "
             f"{printed['bytes'] / printed['pages'] / 1024:.1f} KB/page, "
             f"text layer {'OK' if printed['text_layer'] else 'MISSING'}"
@@ -250,8 +279,10 @@ def main():
         mailed = bench_email(subset)
         log(
             f"e-mail {size}: {mailed['seconds']:.1f} s "
-            f"(Odoo CPU {mailed['cpu']:.1f} s), "
-            f"{size / mailed['seconds']:.1f} letters/s, {mailed['mails']} mails queued"
+            f"(CPU Odoo {mailed['cpu']:.1f} s, wkhtmltopdf {mailed['child']:.1f} s, "
+            f"load {mailed['load']:.1f}), "
+            f"{size / mailed['seconds']:.1f} letters/s, {mailed['mails']} mails queued "
+            f"({mailed['with_pdf']} with the PDF)"
         )
         rows.append((size, printed, mailed))
     if README:
@@ -263,20 +294,23 @@ def write_readme(rows):
         START,
         f"Measured by `make bench-letters` on {time.strftime('%Y-%m-%d')} "
         f"({platform.machine()}, {os.cpu_count()} cores, {wkhtmltopdf_version()}; "
-        "wall time, Odoo's CPU time in brackets; the machine may have been shared):",
+        "wall time, in brackets the CPU time of Odoo + wkhtmltopdf; load = load "
+        "average when the measurement started, the machine may have been shared):",
         "",
-        "| letters | print + archive: s | letters/s | pages | PDF KB/page | text layer "
-        "| e-mail (render + queue): s | letters/s |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        "| letters | print + archive: s | letters/s | load | pages | PDF KB/page "
+        "| text layer | e-mail (render + queue): s | letters/s | load |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for size, printed, mailed in rows:
         lines.append(
-            f"| {size:,} | {printed['seconds']:.1f} ({printed['cpu']:.1f}) "
-            f"| {size / printed['seconds']:.1f} | {printed['pages']:,} "
+            f"| {size:,} | {printed['seconds']:.1f} "
+            f"({printed['cpu']:.1f} + {printed['child']:.1f}) "
+            f"| {size / printed['seconds']:.1f} | {printed['load']:.1f} "
+            f"| {printed['pages']:,} "
             f"| {printed['bytes'] / printed['pages'] / 1024:.1f} "
             f"| {'yes' if printed['text_layer'] else 'NO'} "
-            f"| {mailed['seconds']:.1f} ({mailed['cpu']:.1f}) "
-            f"| {size / mailed['seconds']:.1f} |"
+            f"| {mailed['seconds']:.1f} ({mailed['cpu']:.1f} + {mailed['child']:.1f}) "
+            f"| {size / mailed['seconds']:.1f} | {mailed['load']:.1f} |"
         )
     lines.append(END)
     with open(README, encoding="utf-8") as file:

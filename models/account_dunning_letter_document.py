@@ -12,6 +12,8 @@ from odoo.tools.image import image_data_uri
 from odoo.tools.misc import formatLang, split_every
 from odoo.tools.pdf import merge_pdf
 
+from .dunning_batch import batch_then_one_by_one
+
 _logger = logging.getLogger(__name__)
 
 LETTER_REPORT = "account_relationship_dunning.account_dunning_letter_report"
@@ -262,7 +264,15 @@ class AccountDunningLetter(models.Model):
                     "amount": -self.fee_offset_amount,
                 }
             )
+        # one row per earlier letter and kind of cost (a letter may have
+        # claimed the flat compensation for many invoices)
+        previous = {}
         for cost in self.previous_costs or []:
+            key = (cost["kind"], cost["letter"], cost["date"])
+            previous[key] = dict(
+                cost, amount=previous.get(key, {}).get("amount", 0.0) + cost["amount"]
+            )
+        for cost in previous.values():
             label = (
                 self.env._(
                     "Previously claimed: dunning fee, letter %(letter)s of %(date)s",
@@ -526,7 +536,7 @@ class AccountDunningLetter(models.Model):
         self.ensure_one()
         return "%s.pdf" % self.name.replace("/", "-")
 
-    def _render_letter_documents(self):
+    def _render_letter_documents(self, errors=None):
         """Render every letter of ``self``: ``{letter_id: bytes}``.
 
         Up to ``RENDER_BATCH_SIZE`` letters per wkhtmltopdf call; Odoo splits
@@ -534,16 +544,35 @@ class AccountDunningLetter(models.Model):
         letter's subject), so that each letter is archived on its own. A
         batch that wkhtmltopdf cannot render or Odoo cannot split (e.g.
         wkhtmltopdf built with unpatched Qt) is rendered one letter per call.
-        Like every Odoo report, test runs get HTML instead of PDF unless the
-        context holds ``force_report_rendering``.
+        With ``errors`` (a dict), a letter that cannot be rendered is left
+        out and noted there (``{letter_id: exception}``) instead of stopping
+        the others. Like every Odoo report, test runs get HTML instead of PDF
+        unless the context holds ``force_report_rendering``.
         """
         documents = {}
         for batch in split_every(RENDER_BATCH_SIZE, self.ids):
-            documents.update(self.browse(batch)._render_letter_batch())
+            for _letters, rendered in self.browse(batch)._render_html_isolated(
+                lambda letters: letters._render_letter_batch(), errors
+            ):
+                documents.update(rendered)
         return documents
 
+    def _render_html_isolated(self, render, errors):
+        """``render(letters)`` for ``self`` at once; with ``errors`` (a dict),
+        a batch that fails is rendered again letter by letter and each
+        letter that still fails is noted in ``errors`` instead of stopping
+        the others. Returns ``[(letters, result), ...]``."""
+        if errors is None:
+            return [(self, render(self))]
+
+        def note(letter, error):
+            _logger.info("Dunning letter %s cannot be rendered: %s", letter.name, error)
+            errors[letter.id] = error
+
+        return batch_then_one_by_one(self.env, self, render, note)
+
     def _render_letter_batch(self):
-        Report = self.env["ir.actions.report"]
+        Report = self.env["ir.actions.report"].with_context(dunning_letter_print=True)
         rendered = {}
         if len(self) > 1:
             try:
@@ -580,26 +609,37 @@ class AccountDunningLetter(models.Model):
             rendered[letter_id] = content
         return rendered
 
-    def _archive_documents(self):
-        """Render and attach the document of every letter of ``self``."""
-        documents = self._render_letter_documents()
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": letter._get_document_filename(),
-                    "raw": documents[letter.id],
-                    "res_model": self._name,
-                    "res_id": letter.id,
+    def _archive_documents(self, documents=None):
+        """Attach the document of every sent letter of ``self`` (``documents``
+        ``{letter_id: bytes}``, rendered now where missing) under the name
+        the letter report's ``attachment`` gives it; later prints of the
+        report return that file byte for byte (``attachment_use``)."""
+        documents = dict(documents or {})
+        missing = self.filtered(lambda letter: letter.id not in documents)
+        if missing:
+            documents.update(missing._render_letter_documents())
+        Report = self.env["ir.actions.report"]
+        vals_list = Report._prepare_pdf_report_attachment_vals_list(
+            Report._get_report(LETTER_REPORT),
+            {
+                letter.id: {
+                    "stream": io.BytesIO(documents[letter.id]),
+                    "attachment": None,
                 }
                 for letter in self
-            ]
+            },
         )
-        for letter, attachment in zip(self, attachments, strict=True):
-            letter.pdf_attachment_id = attachment
+        attachments = self.env["ir.attachment"].create(vals_list)
+        by_letter = {attachment.res_id: attachment for attachment in attachments}
+        for letter in self:
+            letter.pdf_attachment_id = by_letter.get(letter.id)
         return attachments
 
     def _on_done(self):
         res = super()._on_done()
+        if self.env.context.get("dunning_letter_archive_later"):
+            # the sending service archives the documents it rendered
+            return res
         to_archive = self.filtered(
             lambda letter: letter.channel != "phone" and not letter.pdf_attachment_id
         )
@@ -751,32 +791,6 @@ class AccountDunningLetter(models.Model):
                 }
             )
 
-    def _send_by_email(self):
-        """Queue the e-mails (mail queue), with the archived PDF attached."""
-        template = self.env.ref(LETTER_MAIL_TEMPLATE)
-        rendered = template._generate_template(
-            self.ids, ("subject", "body_html", "email_from")
-        )
-        for letter in self:
-            values = rendered[letter.id]
-            letter.with_context(mail_notify_force_send=False).message_post(
-                body=values["body_html"],
-                subject=values["subject"],
-                email_from=values.get("email_from") or None,
-                partner_ids=letter._get_email_recipients().ids,
-                attachment_ids=letter.pdf_attachment_id.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="mail.mail_notification_light",
-            )
-        self._log_sent(
-            lambda letter: self.env._(
-                "Dunning letter %(letter)s (%(level)s) sent by e-mail.",
-                letter=letter._get_html_link(),
-                level=letter.level_id.name,
-            )
-        )
-
     def _notify_result(self, title, lines, next_action=None, sticky=False):
         params = {
             "title": title,
@@ -806,9 +820,11 @@ class AccountDunningLetter(models.Model):
         letters -= no_email
         cancelled = letters._cancel_outdated()
         letters -= cancelled
+        failed = self.browse()
         if letters:
-            letters._mark_sent()
-            letters._send_by_email()
+            letters, failed = self.env["account.dunning.letter.send"]._send_letters(
+                letters, "email"
+            )
         lines = []
         if letters:
             lines.append(
@@ -835,11 +851,12 @@ class AccountDunningLetter(models.Model):
                     letters=", ".join(cancelled.mapped("name")),
                 )
             )
+        lines += self._failed_lines(failed)
         return self._notify_result(
             self.env._("Dunning e-mails"),
             lines,
             next_action={"type": "ir.actions.client", "tag": "soft_reload"},
-            sticky=bool(no_email or cancelled),
+            sticky=bool(no_email or cancelled or failed),
         )
 
     def action_print_post_letters(self):
@@ -872,14 +889,17 @@ class AccountDunningLetter(models.Model):
         letters = letters.sorted(
             lambda letter: (letter.partner_id.name or "", letter.id)
         )
-        letters._mark_sent()
-        letters._log_sent(
-            lambda letter: self.env._(
-                "Dunning letter %(letter)s (%(level)s) printed for dispatch by post.",
-                letter=letter._get_html_link(),
-                level=letter.level_id.name,
-            )
+        letters, failed = self.env["account.dunning.letter.send"]._send_letters(
+            letters, "post"
         )
+        cancel_lines += self._failed_lines(failed)
+        if not letters:
+            return self._notify_result(
+                self.env._("Nothing to print"),
+                cancel_lines,
+                next_action={"type": "ir.actions.client", "tag": "soft_reload"},
+                sticky=True,
+            )
         attachment = letters._create_print_batch()
         url = "/web/content/%s?download=true" % attachment.id
         # Download the batch, then reload the view: the letters are now sent.

@@ -3,7 +3,8 @@ import logging
 from odoo import models
 
 from .account_dunning_input_bounds import unknown_placeholders
-from .account_dunning_letter_document import LETTER_MAIL_TEMPLATE, LETTER_REPORT
+from .account_dunning_letter_document import LETTER_MAIL_TEMPLATE
+from .dunning_batch import batch_then_one_by_one
 
 _logger = logging.getLogger(__name__)
 
@@ -11,14 +12,15 @@ _logger = logging.getLogger(__name__)
 class AccountDunningLetter(models.Model):
     """Sending and printing isolate each letter: a letter that cannot be
     rendered (customer language not installed, mail template deleted or
-    broken, unknown placeholder in the level text) stays ready with a message
-    saying why, and the other letters go out."""
+    broken, unknown placeholder in the level text, a document that fails to
+    render) stays ready with a message saying why, and the other letters go
+    out."""
 
     _inherit = "account.dunning.letter"
 
     def _get_sending_problem(self, channel):
-        """Why the letter cannot be sent by ``channel`` now, or ``None``.
-        Renders the letter (and the e-mail) without sending anything."""
+        """Why the letter cannot be sent by ``channel`` now, or ``None``:
+        the checks that need no rendering."""
         self.ensure_one()
         lang = self.partner_id.lang
         if lang and not self.env["res.lang"]._lang_get(lang):
@@ -37,34 +39,43 @@ class AccountDunningLetter(models.Model):
                 level=self.level_id.display_name,
                 unknown=", ".join("{%s}" % name for name in unknown),
             )
-        template = None
-        if channel == "email":
-            template = self.env.ref(LETTER_MAIL_TEMPLATE, raise_if_not_found=False)
-            if not template:
-                return self.env._(
-                    "The e-mail template of dunning letters was deleted. Update "
-                    "the dunning module to restore it, then send the letter again."
-                )
-        try:
-            with self.env.cr.savepoint():
-                self.env["ir.actions.report"]._render_qweb_html(LETTER_REPORT, self.ids)
-                if template:
-                    template._generate_template(
-                        self.ids, ("subject", "body_html", "email_from")
-                    )
-        except Exception as error:  # noqa: BLE001 - reported on the letter
-            _logger.info("Dunning letter %s cannot be rendered: %s", self.name, error)
-            what = (
-                self.env._("its e-mail")
-                if channel == "email"
-                else self.env._("its document")
-            )
+        if channel == "email" and not self.env.ref(
+            LETTER_MAIL_TEMPLATE, raise_if_not_found=False
+        ):
             return self.env._(
-                "The letter or %(what)s could not be rendered: %(error)s",
-                what=what,
-                error=str(error),
+                "The e-mail template of dunning letters was deleted. Update "
+                "the dunning module to restore it, then send the letter again."
             )
         return None
+
+    def _get_email_render_problems(self):
+        """``{letter: problem}`` for the letters of ``self`` whose e-mail
+        cannot be rendered: all e-mails at once, one by one only when that
+        fails. (The documents are rendered, and isolated the same way, when
+        the letters are sent.)"""
+        problems = {}
+        template = self.env.ref(LETTER_MAIL_TEMPLATE, raise_if_not_found=False)
+        if not self or not template:
+            return problems
+
+        def note(letter, error):
+            _logger.info("Dunning letter %s cannot be rendered: %s", letter.name, error)
+            problems[letter] = self.env._(
+                "The letter or %(what)s could not be rendered: %(error)s",
+                what=self.env._("its e-mail"),
+                error=str(error),
+            )
+
+        # (the template renders each e-mail in its customer's language)
+        batch_then_one_by_one(
+            self.env,
+            self,
+            lambda part: template._generate_template(
+                part.ids, ("subject", "body_html", "email_from")
+            ),
+            note,
+        )
+        return problems
 
     def _isolate_unsendable(self, channel):
         """Split ``self``: ``(sendable, failed)``; each failed letter gets a
@@ -73,13 +84,22 @@ class AccountDunningLetter(models.Model):
         candidates = self.filtered(
             lambda letter: letter.state == "ready" and letter.channel == channel
         )
+        problems = {}
         for letter in candidates:
             problem = letter._get_sending_problem(channel)
             if problem:
-                letter.message_post(
-                    body=self.env._("Not sent: %(problem)s", problem=problem)
-                )
-                failed |= letter
+                problems[letter] = problem
+        if channel == "email":
+            problems.update(
+                candidates.filtered(
+                    lambda letter: letter not in problems
+                )._get_email_render_problems()
+            )
+        for letter, problem in problems.items():
+            letter.message_post(
+                body=self.env._("Not sent: %(problem)s", problem=problem)
+            )
+            failed |= letter
         return self - failed, failed
 
     def _failed_lines(self, failed):

@@ -19,8 +19,10 @@ LETTER_REPORT = "account_relationship_dunning.account_dunning_letter_report"
 # which holds the header and footer of every letter of the call: small
 # batches keep that cheap, and many batches keep both cores busy.
 PIPELINE_BATCH_SIZE = 25
-# wkhtmltopdf processes running while Odoo renders the next batch's HTML.
-PIPELINE_WORKERS = max(1, min(2, os.cpu_count() or 1))
+# wkhtmltopdf processes running while Odoo renders the next batch's HTML:
+# wkhtmltopdf waits for the report styles from the Odoo server for part of
+# its time, so one more process than cores keeps the cores busy.
+PIPELINE_WORKERS = max(1, min(3, (os.cpu_count() or 1) + 1))
 
 
 def _run_wkhtmltopdf_files(command_args, bodies, header, footer):
@@ -105,16 +107,16 @@ class AccountDunningLetter(models.Model):
             and self.env["ir.actions.report"].get_wkhtmltopdf_state() == "ok"
         )
 
-    def _render_letter_documents(self):
+    def _render_letter_documents(self, errors=None):
         if not self._use_render_pipeline():
-            return super()._render_letter_documents()
-        return self._render_letter_pipeline()
+            return super()._render_letter_documents(errors=errors)
+        return self._render_letter_pipeline(errors=errors)
 
     def _prepare_letter_batch(self, report):
         """HTML of the letters of ``self`` split for wkhtmltopdf: (bodies,
         letter ids, header, footer, command arguments)."""
         Report = self.env["ir.actions.report"].with_context(
-            debug=False, webp_as_jpg=True
+            debug=False, webp_as_jpg=True, dunning_letter_print=True
         )
         html = Report._render_qweb_html(
             LETTER_REPORT, self.ids, data={"report_type": "pdf", "debug": False}
@@ -127,28 +129,28 @@ class AccountDunningLetter(models.Model):
         )
         return bodies, html_ids, header, footer, command_args
 
-    def _render_letter_pipeline(self):
+    def _render_letter_pipeline(self, errors=None):
         report = self.env["ir.actions.report"]._get_report(LETTER_REPORT)
         documents = {}
         fallback = self.browse()
         with ThreadPoolExecutor(max_workers=PIPELINE_WORKERS) as pool:
             jobs = []
             for batch_ids in split_every(self._get_render_batch_size(), self.ids):
-                batch = self.browse(batch_ids)
-                bodies, html_ids, header, footer, args = batch._prepare_letter_batch(
-                    report
-                )
-                if list(html_ids) != list(batch_ids):
-                    fallback |= batch
-                    continue
-                jobs.append(
-                    (
-                        batch,
-                        pool.submit(
-                            _run_wkhtmltopdf_files, args, bodies, header, footer
-                        ),
+                for batch, prepared in self.browse(batch_ids)._render_html_isolated(
+                    lambda letters: letters._prepare_letter_batch(report), errors
+                ):
+                    bodies, html_ids, header, footer, args = prepared
+                    if list(html_ids) != list(batch.ids):
+                        fallback |= batch
+                        continue
+                    jobs.append(
+                        (
+                            batch,
+                            pool.submit(
+                                _run_wkhtmltopdf_files, args, bodies, header, footer
+                            ),
+                        )
                     )
-                )
             for batch, job in jobs:
                 try:
                     parts = _split_pdf_by_outline(job.result(), len(batch))
@@ -166,6 +168,8 @@ class AccountDunningLetter(models.Model):
                 len(fallback),
             )
             documents.update(
-                super(AccountDunningLetter, fallback)._render_letter_documents()
+                super(AccountDunningLetter, fallback)._render_letter_documents(
+                    errors=errors
+                )
             )
         return documents

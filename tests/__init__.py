@@ -27,3 +27,4 @@ from . import test_end_to_end
 from . import test_cockpit_fixes
 from . import test_portal
 from . import test_portal_tours
+from . import test_letter_sending

@@ -3,7 +3,7 @@
 #
 #   BENCH_LETTERS_DB     database (default dunning_bench_letters), dropped and
 #                        recreated unless BENCH_LETTERS_REUSE=1 and it exists
-#   BENCH_LETTER_SIZES   letters per measurement (default "100 1000")
+#   BENCH_LETTER_SIZES   letters per measurement (default "200 1000")
 #   BENCH_LETTERS_PORT   HTTP port of the Odoo server that serves the report
 #                        styles to wkhtmltopdf (default: a free port)
 #   BENCH_README=0       do not write the figures into README.md
@@ -18,7 +18,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 DB="${BENCH_LETTERS_DB:-dunning_bench_letters}"
-export BENCH_LETTER_SIZES="${BENCH_LETTER_SIZES:-100 1000}"
+export BENCH_LETTER_SIZES="${BENCH_LETTER_SIZES:-200 1000}"
 SCRIPT="$REPO/benchmarks/bench_letters.py"
 LOG="$BUILD/logs/bench-letters.log"
 SERVER_LOG="$BUILD/logs/bench-letters-server.log"

@@ -8,17 +8,25 @@ and commits them), with an Odoo server of that database listening on
 
 Three customers go through every level of the standard segment: a German
 business (B2B: interest and the flat compensation), a German consumer
-(salutation by title) and an English business. Every page of every letter
-is written as docs/letter_<customer>_<level>[_p<page>].png at 110 dpi.
+(salutation by title) and an English business; a fourth, German business
+with many invoices shows the invoice table over several pages. The company
+has the demo logo in its letterhead. Every page of every letter is written
+as docs/letter_<customer>_<level>[_p<page>].png at 110 dpi.
 """
 
+import base64
 import os
 import subprocess
 import tempfile
 
 from odoo import Command, fields
+from odoo.tools import file_open
 
 DOCS_DIR = os.environ.get("DOCS_DIR", "docs")
+with file_open(
+    "account_relationship_dunning/static/src/img/demo_company_logo.png", "rb"
+) as logo:
+    LOGO = logo.read()
 admin = globals()["env"].ref("base.user_admin")  # env: provided by odoo shell
 admin.groups_id |= admin.env.ref("account_relationship_dunning.group_dunning_manager")
 # The letters of each run are recorded as sent on the run's day (not dated
@@ -50,6 +58,7 @@ company.write(
         "dunning_registered_office": "Berlin",
         "dunning_register_court": "Amtsgericht Berlin-Charlottenburg",
         "dunning_managing_directors": "Erika Mustermann",
+        "logo": base64.b64encode(LOGO),
     }
 )
 if not company.partner_id.bank_ids:
@@ -129,11 +138,28 @@ customers = {
     "en": customer(
         "Smith Trading Ltd", "en_US", "12 High Street", "SW1A 1AA", "London", "base.uk"
     ),
+    "de_many": customer(
+        "Schulze Großhandel KG",
+        "de_DE",
+        "Am Markt 7",
+        "20095",
+        "Hamburg",
+        "base.de",
+    ),
 }
 invoice(customers["de_b2b"], 1190.0, "2025-12-01", "2025-12-31")
 invoice(customers["de_b2b"], 595.0, "2025-12-10", "2026-01-09")
 invoice(customers["de_consumer"], 249.0, "2025-12-01", "2025-12-31")
 invoice(customers["en"], 2380.0, "2025-12-01", "2025-12-31")
+for index in range(18):
+    # 18 invoices of December: the invoice table runs over a page break
+    day = 1 + index
+    invoice(
+        customers["de_many"],
+        100.0 + 37.5 * index,
+        f"2025-12-{day:02d}",
+        f"2025-12-{min(day + 14, 31):02d}",
+    )
 # The server renders the report styles in its own transaction: commit first
 # (the company's style sheet changed) so that it never waits for this one.
 env.cr.commit()
