@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .account_dunning_payment_plan import MAX_INSTALLMENTS, RESUME_MODES
+from .account_dunning_payment_plan import RESUME_MODES
+from .payment_schedule import MAX_INSTALLMENTS
 
 
 class AccountDunningPolicy(models.Model):

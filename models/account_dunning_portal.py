@@ -7,7 +7,8 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_amount, format_date
 
 from .account_dunning_dispute import OPEN_STATES, REASONS
-from .account_dunning_payment_plan import LIVE_STATES, MAX_INSTALLMENTS
+from .account_dunning_payment_plan import LIVE_STATES
+from .payment_schedule import MAX_INSTALLMENTS
 from .account_dunning_portal_event import (
     RATE_MAX_BAD_TOKENS,
     RATE_MAX_POSTS,
