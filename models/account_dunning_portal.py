@@ -576,7 +576,7 @@ class AccountDunningPortal(models.AbstractModel):
                     "installments, %(amount)s).",
                     plan=plan._get_html_link(),
                     count=installments,
-                    amount=plan._format(plan.amount_total),
+                    amount=plan._format_amount(plan.amount_total),
                 ),
             )
         else:
@@ -598,7 +598,7 @@ class AccountDunningPortal(models.AbstractModel):
                     "for review.",
                     plan=plan._get_html_link(),
                     count=installments,
-                    amount=plan._format(plan.amount_total),
+                    amount=plan._format_amount(plan.amount_total),
                 ),
             )
         self._log_on_customer(partner, body, contact)
