@@ -63,6 +63,7 @@
         "report/res_partner_statement_templates.xml",
         "data/mail_template_statement_data.xml",
         "views/account_dunning_dashboard_views.xml",
+        "views/mail_activity_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -62,3 +62,4 @@ from . import res_partner_statement
 from . import account_dunning_dashboard
 from . import account_dunning_demo_cockpit
 from . import account_dunning_letter_review_level
+from . import mail_activity

@@ -271,7 +271,9 @@ class AccountDunningPromise(models.Model):
     def _post_on_customer_and_invoices(self, body):
         self.ensure_one()
         self.message_post(body=body)
-        self.partner_id.message_post(body=body)
+        # sudo: dunning users may lack write access to contacts, which posting
+        # on the customer's chatter needs; the note is the promise's own.
+        self.partner_id.sudo().message_post(body=body)
         self.move_ids._message_log_batch(
             bodies={move.id: body for move in self.move_ids}
         )
