@@ -67,6 +67,7 @@
         "data/mail_template_portal_data.xml",
         "views/account_dunning_policy_portal_views.xml",
         "views/portal_templates.xml",
+        "views/mail_activity_views.xml",
         "views/account_relationship_dunning_menus.xml",
     ],
     "assets": {

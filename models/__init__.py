@@ -79,3 +79,4 @@ from . import portal_payment_plan
 from . import account_dunning_profile_responsiveness
 from . import account_dunning_portal
 from . import account_dunning_letter_send
+from . import mail_activity

@@ -4,6 +4,7 @@ review lowers the letter's level; dashboard amounts in one currency."""
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import DunningTestCommon
@@ -138,3 +139,55 @@ class TestCockpitLeftovers(DunningTestCommon):
         # (never 1,300 of mixed currencies); two disputes.
         self.assertEqual(amounts["dispute"]["amount"], 800.0)
         self.assertEqual(amounts["dispute"]["count"], 2)
+
+
+@tagged("post_install", "-at_install")
+class TestPromiseFromCall(DunningTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._create_customer("Anruf Partner AG")
+        cls.customer.user_id = cls.salesperson
+        cls._set_segment(cls.customer, "strategic")
+        cls.invoice = cls._invoice(cls.customer, 1000.0, "2026-01-01", "2026-01-31")
+
+    def test_promise_recorded_from_the_call_activity(self):
+        user = self._dunning_user("caller")
+        with freeze_time("2026-02-14"):
+            # 14 days overdue: the strategic ladder's Personal Call.
+            letter = self._run("2026-02-14").letter_ids
+            activity = letter.activity_ids
+            self.assertRecordValues(
+                activity, [{"is_dunning_call": True, "res_id": letter.id}]
+            )
+            arch = self.env["mail.activity"].get_view(
+                self.env.ref("mail.mail_activity_view_form_popup").id
+            )["arch"]
+            self.assertIn('name="action_record_dunning_promise"', arch)
+            action = activity.with_user(user).action_record_dunning_promise()
+            form = Form(
+                self.env[action["res_model"]]
+                .with_user(user)
+                .with_context(**action["context"])
+            )
+            form.date_promised = "2026-02-28"
+            promise = form.save()
+        self.assertRecordValues(
+            promise,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "letter_id": letter.id,
+                    "amount": 1000.0,
+                    "state": "open",
+                }
+            ],
+        )
+        self.assertEqual(promise.move_ids, self.invoice)
+        # Any other activity has no promise button and refuses the action.
+        other = letter.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=self.env.uid
+        )
+        self.assertFalse(other.is_dunning_call)
+        with self.assertRaises(UserError):
+            other.action_record_dunning_promise()
