@@ -253,7 +253,7 @@ class AccountDunningPortal(models.AbstractModel):
             self.env["account.dunning.letter"]
             .sudo()
             .search(
-                domain + [("state", "=", "done"), ("pdf_attachment_id", "!=", False)],
+                domain + [("state", "=", "done"), ("channel", "!=", "phone")],
                 order="date desc, id desc",
             )
         )
