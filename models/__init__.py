@@ -66,3 +66,4 @@ from . import account_dunning_letter_portal
 from . import portal_payment_plan
 from . import account_dunning_profile_responsiveness
 from . import account_dunning_portal
+from . import account_dunning_portal_requests
