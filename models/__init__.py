@@ -80,3 +80,4 @@ from . import account_dunning_profile_responsiveness
 from . import account_dunning_portal
 from . import account_dunning_letter_send
 from . import mail_activity
+from . import account_dunning_portal_requests

@@ -738,3 +738,20 @@ class TestPortalHttp(DunningPortalCommon, HttpCase):
             ],
         )
         self.assertIn("Received", self.url_open("/my/dunning").text)
+
+    def test_german_customer_page(self):
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"].search(
+            [("name", "=", "account_relationship_dunning")]
+        )._update_translations(["de_DE"])
+        self.customer.lang = "de_DE"
+        self.authenticate(None, None)
+        response = self.url_open(f"/d/{self.token}")
+        self.assertEqual(response.status_code, 200)
+        for text in (
+            "Zahlungen und Mahnungen",
+            "Offene Posten",
+            "Überfällig – Mahnung vom",
+        ):
+            self.assertIn(text, response.text)
+        self.assertNotIn("Open items", response.text)
