@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 PORTAL_EVENTS = [
     ("plan_active", "Payment plan agreed"),
@@ -47,27 +46,3 @@ class AccountDunningPortalEvent(models.Model):
     def _count_recent(self, domain, minutes=RATE_WINDOW_MINUTES):
         since = fields.Datetime.now() - timedelta(minutes=minutes)
         return self.sudo().search_count(domain + [("create_date", ">=", since)])
-
-    @api.model
-    def _add_dunning_metrics(self, company, metrics, since):
-        """Answers given in the portal since ``since`` per commercial partner
-        (one grouped query); used by the responsiveness factor."""
-        self.flush_model(["company_id", "partner_id", "event"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT partner_id, COUNT(*)
-                  FROM account_dunning_portal_event
-                 WHERE company_id = %s
-                   AND partner_id = ANY(%s)
-                   AND event IN %s
-                   AND create_date >= %s
-              GROUP BY partner_id
-                """,
-                company.id,
-                list(metrics),
-                ANSWER_EVENTS,
-                since,
-            )
-        )
-        return dict(rows)

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .account_dunning_portal_event import ANSWER_EVENTS
 from .account_dunning_profile import SCORE_BASE
 
 RESPONSIVENESS_COLUMNS = ("answer_count", "recent_letter_count", "score_responsiveness")
@@ -46,56 +47,55 @@ class AccountDunningProfile(models.Model):
 
     @api.model
     def _add_extra_metrics(self, company, metrics):
-        """Answers and sent letters of the last 180 days (three grouped
-        queries)."""
+        """Answers and sent letters of the last 180 days (one grouped
+        query over portal events, promises and letters)."""
         metrics = super()._add_extra_metrics(company, metrics)
         if not metrics:
             return metrics
         since = fields.Date.context_today(self) - timedelta(
             days=RESPONSIVENESS_WINDOW_DAYS
         )
-        answers = self.env["account.dunning.portal.event"]._add_dunning_metrics(
-            company, metrics, since
-        )
         self.env.flush_all()
-        promise_rows = self.env.execute_query(
+        rows = self.env.execute_query(
             SQL(
                 """
-                SELECT partner_id, COUNT(*)
-                  FROM account_dunning_promise
-                 WHERE company_id = %s
-                   AND partner_id = ANY(%s)
-                   AND state != 'cancel'
-                   AND date_recorded >= %s
+                SELECT partner_id, SUM(answers), SUM(letters)
+                  FROM (
+                        SELECT partner_id, COUNT(*) AS answers, 0 AS letters
+                          FROM account_dunning_portal_event
+                         WHERE company_id = %(company)s
+                           AND partner_id = ANY(%(partners)s)
+                           AND event IN %(events)s
+                           AND create_date >= %(since)s
+                      GROUP BY partner_id
+                     UNION ALL
+                        SELECT partner_id, COUNT(*), 0
+                          FROM account_dunning_promise
+                         WHERE company_id = %(company)s
+                           AND partner_id = ANY(%(partners)s)
+                           AND state != 'cancel'
+                           AND date_recorded >= %(since)s
+                      GROUP BY partner_id
+                     UNION ALL
+                        SELECT partner_id, 0, COUNT(*)
+                          FROM account_dunning_letter
+                         WHERE company_id = %(company)s
+                           AND partner_id = ANY(%(partners)s)
+                           AND state = 'done'
+                           AND date >= %(since)s
+                      GROUP BY partner_id
+                       ) x
               GROUP BY partner_id
                 """,
-                company.id,
-                list(metrics),
-                since,
+                company=company.id,
+                partners=list(metrics),
+                events=ANSWER_EVENTS,
+                since=since,
             )
         )
-        letter_rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT partner_id, COUNT(*)
-                  FROM account_dunning_letter
-                 WHERE company_id = %s
-                   AND partner_id = ANY(%s)
-                   AND state = 'done'
-                   AND date >= %s
-              GROUP BY partner_id
-                """,
-                company.id,
-                list(metrics),
-                since,
-            )
-        )
-        for partner_id, count in promise_rows:
-            answers[partner_id] = answers.get(partner_id, 0) + count
-        for partner_id, count in answers.items():
-            metrics[partner_id]["answer_count"] = count
-        for partner_id, count in letter_rows:
-            metrics[partner_id]["recent_letter_count"] = count
+        for partner_id, answers, letters in rows:
+            metrics[partner_id]["answer_count"] = int(answers)
+            metrics[partner_id]["recent_letter_count"] = int(letters)
         return metrics
 
     @api.model
