@@ -1,11 +1,10 @@
 from odoo import models
-from odoo.tools import SQL
 
 
 class AccountDunningRun(models.Model):
     """Hooks of the credit controller's cockpit around the engine: promises
     due are closed before the decisions, review-before-sending keeps new
-    letters in draft, decisions get their outcome for grouping."""
+    letters in draft."""
 
     _inherit = "account.dunning.run"
 
@@ -46,18 +45,3 @@ class AccountDunningRun(models.Model):
         ):
             vals["state"] = "draft"
         return vals
-
-    def _insert_decisions(self, decisions):
-        result = super()._insert_decisions(decisions)
-        if decisions:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE account_dunning_run_line "
-                    "SET outcome = CASE WHEN decision = 'next_step' "
-                    "THEN 'next_step' ELSE COALESCE(reason, 'dunned') END "
-                    "WHERE run_id = %s AND outcome IS NULL",
-                    self.id,
-                )
-            )
-            self.env["account.dunning.run.line"].invalidate_model(["outcome"])
-        return result
