@@ -150,6 +150,22 @@ class DunningPortal(CustomerPortal):
             )
         return request.redirect(f"{scope['prefix']}?done={done}")
 
+    def _dunning_form(self, token, template, post, action, form=None):
+        """One request form (plan, dispute, promise) for a token holder or a
+        portal user: GET shows it, POST runs ``action(Portal, scope)``
+        through ``_dunning_post``."""
+        try:
+            scope = self._dunning_scope(token)
+        except DunningScopeError as error:
+            return self._dunning_refused(error)
+        if request.httprequest.method != "POST":
+            return request.render(
+                template, self._dunning_values(scope, form=form or {})
+            )
+        return self._dunning_post(
+            scope, lambda Portal: action(Portal, scope), template, post
+        )
+
     # ------------------------------------------------------------------
     # Pages
     # ------------------------------------------------------------------
@@ -210,16 +226,9 @@ class DunningPortal(CustomerPortal):
         csrf=False,
     )
     def portal_dunning_plan(self, token=None, **post):
-        template = "account_relationship_dunning.portal_dunning_plan"
-        try:
-            scope = self._dunning_scope(token)
-        except DunningScopeError as error:
-            return self._dunning_refused(error)
-        if request.httprequest.method != "POST":
-            return request.render(template, self._dunning_values(scope, form={}))
         move_ids = request.httprequest.form.getlist("move_ids")
 
-        def action(Portal):
+        def action(Portal, scope):
             plan = Portal._propose_plan(
                 scope["partner"],
                 scope["companies"],
@@ -229,7 +238,9 @@ class DunningPortal(CustomerPortal):
             )
             return "plan_review" if plan.portal_review else "plan_active"
 
-        return self._dunning_post(scope, action, template, post)
+        return self._dunning_form(
+            token, "account_relationship_dunning.portal_dunning_plan", post, action
+        )
 
     @http.route(
         ["/my/dunning/dispute", "/d/<string:token>/dispute"],
@@ -242,19 +253,9 @@ class DunningPortal(CustomerPortal):
         csrf=False,
     )
     def portal_dunning_dispute(self, token=None, **post):
-        template = "account_relationship_dunning.portal_dunning_dispute"
-        try:
-            scope = self._dunning_scope(token)
-        except DunningScopeError as error:
-            return self._dunning_refused(error)
-        if request.httprequest.method != "POST":
-            return request.render(
-                template,
-                self._dunning_values(scope, form={"move_id": post.get("invoice")}),
-            )
         upload = request.httprequest.files.get("attachment")
 
-        def action(Portal):
+        def action(Portal, scope):
             Portal._raise_dispute(
                 scope["partner"],
                 scope["companies"],
@@ -267,7 +268,13 @@ class DunningPortal(CustomerPortal):
             )
             return "dispute"
 
-        return self._dunning_post(scope, action, template, post)
+        return self._dunning_form(
+            token,
+            "account_relationship_dunning.portal_dunning_dispute",
+            post,
+            action,
+            form={"move_id": post.get("invoice")},
+        )
 
     @http.route(
         ["/my/dunning/promise", "/d/<string:token>/promise"],
@@ -280,16 +287,9 @@ class DunningPortal(CustomerPortal):
         csrf=False,
     )
     def portal_dunning_promise(self, token=None, **post):
-        template = "account_relationship_dunning.portal_dunning_promise"
-        try:
-            scope = self._dunning_scope(token)
-        except DunningScopeError as error:
-            return self._dunning_refused(error)
-        if request.httprequest.method != "POST":
-            return request.render(template, self._dunning_values(scope, form={}))
         move_ids = request.httprequest.form.getlist("move_ids")
 
-        def action(Portal):
+        def action(Portal, scope):
             Portal._promise(
                 scope["partner"],
                 scope["companies"],
@@ -300,4 +300,6 @@ class DunningPortal(CustomerPortal):
             )
             return "promise"
 
-        return self._dunning_post(scope, action, template, post)
+        return self._dunning_form(
+            token, "account_relationship_dunning.portal_dunning_promise", post, action
+        )
