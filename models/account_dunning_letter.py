@@ -5,6 +5,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from . import dunning_sql
+
 LETTER_STATES = [
     ("draft", "Draft"),
     ("to_approve", "To Approve"),
@@ -230,37 +232,80 @@ class AccountDunningLetter(models.Model):
         "fees_waived",
     )
     def _compute_amounts(self):
+        for letter, vals in self._get_amount_values().items():
+            letter.update(vals)
+
+    def _get_amount_values(self):
+        """``{letter: {total: value}}`` of the totals ``_compute_amounts``
+        stores, computed without assigning them."""
+        # The lines of all letters read at once: after the run's bulk write
+        # of their claims each letter's lines would be read by a query of
+        # their own (one per letter).
+        lines = self.line_ids
+        self.env["account.dunning.letter.line"].browse(
+            [line_id for line_id in lines._ids if isinstance(line_id, int)]
+        ).fetch(
+            [
+                "amount_residual",
+                "interest_amount",
+                "compensation_amount",
+                "notified_letter_id",
+            ]
+        )
+        result = {}
         for letter in self:
             lines = letter._get_claimed_lines()
             currency = letter.currency_id
-            letter.invoice_count = len(lines)
-            letter.amount_residual = currency.round(
-                sum(lines.mapped("amount_residual"))
-            )
-            letter.amount_interest = currency.round(
-                sum(lines.mapped("interest_amount"))
-            )
-            letter.amount_compensation = currency.round(
+            interest = currency.round(sum(lines.mapped("interest_amount")))
+            compensation = currency.round(
                 sum(lines.mapped("compensation_amount"))
                 + letter.letter_compensation_amount
             )
+            residual = currency.round(sum(lines.mapped("amount_residual")))
             waived = (
-                (letter.amount_interest if letter.interest_waived else 0.0)
-                + (letter.amount_compensation if letter.compensation_waived else 0.0)
+                (interest if letter.interest_waived else 0.0)
+                + (compensation if letter.compensation_waived else 0.0)
                 + (letter.fee_amount if letter.fees_waived else 0.0)
             )
-            letter.amount_waived = currency.round(waived)
-            letter.amount_charges = currency.round(
-                letter.amount_interest
-                + letter.amount_compensation
+            charges = currency.round(
+                interest
+                + compensation
                 + letter.fee_amount
                 - letter.fee_offset_amount
                 + letter.previous_costs_amount
                 - waived
             )
-            letter.amount_total_due = currency.round(
-                letter.amount_residual + letter.amount_charges
-            )
+            result[letter] = {
+                "invoice_count": len(lines),
+                "amount_residual": residual,
+                "amount_interest": interest,
+                "amount_compensation": compensation,
+                "amount_waived": currency.round(waived),
+                "amount_charges": charges,
+                "amount_total_due": currency.round(residual + charges),
+            }
+        return result
+
+    def _store_amounts(self):
+        """Compute and store the totals of ``self`` with one ``UPDATE`` (the
+        dunning run's new letters): the same values as ``_compute_amounts``,
+        without an ORM write per letter and field."""
+        totals = [self._fields[name] for name in self._get_total_fields()]
+        values = self._get_amount_values()
+        for field in totals:
+            self.env.remove_to_compute(field, self)
+        dunning_sql.sql_update_rows(
+            self, {letter.id: vals for letter, vals in values.items()}
+        )
+
+    @api.model
+    def _get_total_fields(self):
+        """The stored totals ``_compute_amounts`` computes."""
+        return [
+            name
+            for name, field in self._fields.items()
+            if field.compute == "_compute_amounts"
+        ]
 
     def _get_claimed_lines(self):
         """The lines this letter claims: all but the invoices already
@@ -297,6 +342,18 @@ class AccountDunningLetter(models.Model):
             for vals, name in zip(company_vals, names, strict=True):
                 vals["name"] = name
         return super().create(vals_list)
+
+    @api.model
+    def _create_from_run(self, vals_list):
+        """Create the letters of a dunning run. They get no "created" note
+        each (one chatter message per letter took a third of a run): they
+        name the run that created them, and their chatter starts with their
+        sending or printing."""
+        return (
+            self.with_context(mail_create_nolog=True)
+            .create(vals_list)
+            .with_env(self.env)
+        )
 
     @api.model
     def _next_names(self, company, count):
@@ -488,15 +545,33 @@ class AccountDunningLetter(models.Model):
     def _prepare_claims_values(self):
         """``({line: vals}, {letter: vals})`` of the claims of ``self``."""
         moves = self.line_ids.move_id
+        # The invoices' dunning state for all letters at once (read per
+        # letter otherwise: one query per letter).
+        moves.fetch(["dunning_charge_letter_id"])
+        moves.mapped("dunning_interest_charged_until")
         first_letters = moves._get_dunning_first_letter_dates()
         claimed = moves._get_dunning_compensation_claimed(exclude_letters=self)
-        history = moves._get_dunning_cost_history(exclude_letters=self)
+        # The cost history by invoice, in its order: each letter looks at
+        # the rows of its own invoices only (not at all rows of all letters).
+        history_by_move = defaultdict(list)
+        for index, row in enumerate(
+            moves._get_dunning_cost_history(exclude_letters=self)
+        ):
+            history_by_move[row["move_id"]].append((index, row))
         interest = self._get_claims_interest(first_letters)
         line_vals = {}
         letter_vals = {}
         units = {}
         fees = {}
         for letter in self:
+            history = [
+                row
+                for _index, row in sorted(
+                    item
+                    for move_id in set(letter._get_claimed_lines().move_id.ids)
+                    for item in history_by_move.get(move_id, ())
+                )
+            ]
             policy = letter.policy_id
             is_first = letter._is_first_letter(first_letters)
             compensation_lines = letter._get_compensation_lines(first_letters, claimed)

@@ -742,7 +742,7 @@ class AccountDunningRun(models.Model):
             for vals, decisions in letters_vals:
                 try:
                     with self.env.cr.savepoint():
-                        letters |= Letter.create(vals)
+                        letters |= Letter._create_from_run([vals])
                 except psycopg2.IntegrityError:
                     self._mark_failed(decisions, "concurrent", None)
                 except Exception as error:  # noqa: BLE001
@@ -754,7 +754,17 @@ class AccountDunningRun(models.Model):
                 letter = by_partner.get(decision["partner_id"])
                 if letter and decision["decision"] != "skip":
                     decision["letter_id"] = letter.id
-        self._compute_letter_claims(letters)
+        # The letters' totals are computed once, after their lines and claims
+        # are written, instead of after each step (3 to 4 passes over all
+        # letters otherwise).
+        totals = [Letter._fields[name] for name in Letter._get_total_fields()]
+        with self.env.protecting(totals, letters):
+            self._compute_letter_claims(letters)
+        letters._store_amounts()
+        # Phone calls are created done: their claims are final at once.
+        letters.filtered(
+            lambda letter: letter.state == "done" and not letter.claims_error
+        )._freeze_claims()
         letters.line_ids._apply_invoice_levels()
         self._update_profiles_last_date(letters)
         self._schedule_calls(letters)
@@ -770,17 +780,22 @@ class AccountDunningRun(models.Model):
             for vals in vals_list
             for command in vals.get("line_ids", [])
         ):
-            return Letter.create(vals_list)
-        letters = Letter.create(
+            return Letter._create_from_run(vals_list)
+        letters = Letter._create_from_run(
             [{k: v for k, v in vals.items() if k != "line_ids"} for vals in vals_list]
         )
-        self.env["account.dunning.letter.line"]._bulk_create(
-            [
-                dict(command[2], letter_id=letter.id)
-                for letter, vals in zip(letters, vals_list, strict=True)
-                for command in vals.get("line_ids", [])
-            ]
-        )
+        # Their totals are computed by the caller once the claims are known.
+        totals = [Letter._fields[name] for name in Letter._get_total_fields()]
+        for field in totals:
+            self.env.remove_to_compute(field, letters)
+        with self.env.protecting(totals, letters):
+            self.env["account.dunning.letter.line"]._bulk_create(
+                [
+                    dict(command[2], letter_id=letter.id)
+                    for letter, vals in zip(letters, vals_list, strict=True)
+                    for command in vals.get("line_ids", [])
+                ]
+            )
         return letters
 
     def _compute_letter_claims(self, letters):
@@ -802,10 +817,6 @@ class AccountDunningRun(models.Model):
                             error=str(error),
                         )
                     )
-        # Phone calls are created done: their claims are final at once.
-        letters.filtered(
-            lambda letter: letter.state == "done" and not letter.claims_error
-        )._freeze_claims()
 
     def _mark_failed(self, decisions, reason, note):
         for decision in decisions:

@@ -13,10 +13,11 @@ writes are single SQL statements. Skipping the ORM must not leave it wrong:
    fields depending on them (e.g. the letters' totals, from their lines) are
    recomputed and non-stored ones are invalidated, as after ``write()``.
 
-Only stored, non-computed, non-translated columns of the model's own table
-may be written this way; constraints written in Python are not checked (the
-callers write values the engine computed), ``write_uid``/``write_date`` are
-set. Rules (groups, states) are checked by the caller before.
+Only stored, non-translated columns of the model's own table may be written
+this way (stored computed ones only with the values their compute method
+gives, the records removed from their recomputation); constraints written in
+Python are not checked (the callers write values the engine computed),
+``write_uid``/``write_date`` are set. Rules (groups, states) are checked by the caller before.
 """
 
 import json
