@@ -9,9 +9,10 @@ from .common import DunningTestCommon
 
 @tagged("post_install", "-at_install")
 class TestDunningConfiguration(DunningTestCommon):
-    def setUp(self):
-        super().setUp()
-        self.policy = self._level("standard", "Payment Reminder").policy_id
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls._level("standard", "Payment Reminder").policy_id
 
     def test_shipped_policies_per_company(self):
         policies = self.env["account.dunning.policy"].search(
