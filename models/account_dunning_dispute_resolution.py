@@ -116,11 +116,12 @@ class AccountDunningDispute(models.Model):
         context = action.get("context") or {}
         if isinstance(context, str):
             context = {}
+        # Only the invoices: the wizard computes its customer, company and
+        # currency from them (defaults for those computed fields left the
+        # currency empty and the dialog failed to open).
         action["context"] = {
             **context,
             "default_move_ids": self.line_ids.move_id.ids,
-            "default_partner_id": self.partner_id.id,
-            "default_company_id": self.company_id.id,
             "dunning_dispute_id": self.id,
         }
         return action

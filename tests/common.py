@@ -1,8 +1,8 @@
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command, fields
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -136,6 +136,47 @@ class DunningTestCommon(AccountTestInvoicingCommon):
         return euro
 
     @classmethod
+    def _setup_german_company(cls, **vals):
+        """The test company as a German creditor: EUR, an address in Germany
+        (Berlin unless ``vals`` say otherwise) and the other ``vals``."""
+        cls._use_euro()
+        cls.company.write(
+            {
+                "street": "Friedrichstraße 10",
+                "zip": "10117",
+                "city": "Berlin",
+                "country_id": cls.env.ref("base.de").id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _setup_company_bank(cls, **vals):
+        """The test company's bank account (an IBAN at a bank with a BIC)."""
+        bank = cls.env["res.bank"].create({"name": "Commerzbank", "bic": "COBADEFFXXX"})
+        return cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "DE89370400440532013000",
+                "partner_id": cls.company.partner_id.id,
+                "bank_id": bank.id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _setup_german_texts(cls):
+        """German installed with the addon's translations, and the company's
+        policies copied again with them (a company gets the translations of
+        the languages loaded when its policies are copied)."""
+        cls.env["res.lang"]._activate_lang("de_DE")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["account_relationship_dunning"], ["de_DE"], overwrite=True
+        )
+        Policy = cls.env["account.dunning.policy"]
+        Policy.search([("company_id", "=", cls.company.id)]).unlink()
+        Policy._create_default_policies(cls.company)
+
+    @classmethod
     def _dispute(cls, partner, invoices, amounts=None, **vals):
         """A dispute on ``invoices``: whole open amounts, or ``amounts``."""
         lines = [
@@ -225,3 +266,169 @@ class DunningTestCommon(AccountTestInvoicingCommon):
         with self.assertRaises(exception) as context:
             yield context
         self.assertRegex(str(context.exception), regex)
+
+    # ------------------------------------------------------------------
+    # Wizards as the user fills them (the form view, its onchanges and
+    # its visibility rules), then their button
+    # ------------------------------------------------------------------
+    def _plan_wizard_form(self, moves=None, letter=None, user=None, from_list=False):
+        """The "Offer Payment Plan" form opened the way the user opens it:
+        from a letter, on invoices selected in the list (the action binding),
+        or with the invoices given by the caller (a button's context)."""
+        Wizard = self.env["account.dunning.payment.plan.wizard"]
+        if user:
+            Wizard = Wizard.with_user(user)
+        if letter:
+            context = {"default_letter_id": letter.id}
+        elif from_list:
+            context = {"active_model": "account.move", "active_ids": moves.ids}
+        else:
+            context = {"default_move_ids": moves.ids}
+        return Form(Wizard.with_context(**context))
+
+    @staticmethod
+    def _fill(form, values):
+        """Type ``values`` into ``form`` in the order a user would: the mode
+        that shows or hides fields first."""
+        for name in sorted(
+            values, key=lambda name: name not in ("schedule_mode", "include_charges")
+        ):
+            setattr(form, name, values[name])
+        return form
+
+    def _offer_plan(
+        self,
+        moves=None,
+        first_due_date=None,
+        letter=None,
+        user=None,
+        from_list=False,
+        **values,
+    ):
+        """A payment plan offered through the wizard's form; the plan."""
+        form = self._plan_wizard_form(
+            moves, letter=letter, user=user, from_list=from_list
+        )
+        if first_due_date:
+            values["first_due_date"] = first_due_date
+        wizard = self._fill(form, values).save()
+        action = wizard.action_create_plan()
+        return self.env["account.dunning.payment.plan"].browse(action["res_id"])
+
+
+class DunningPortalCommon(DunningTestCommon):
+    """The portal fixture shared by the portal's service, HTTP and browser
+    tests: a customer with three overdue invoices (and a paid one), a sent
+    final notice (with its archived document and portal link), a contact and
+    a portal user of the customer, and a second customer with a letter."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_german_company()
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.bank = cls._setup_company_bank(allow_out_payment=True)
+        cls.dunning_manager = new_test_user(
+            cls.env,
+            login="portal_dunning_manager",
+            groups="account_relationship_dunning.group_dunning_manager,base.group_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.customer = cls._create_customer("Portal Kunde GmbH")
+        cls._set_segment(cls.customer, "standard")
+        cls.policy = cls._policy_of(cls.customer)
+        cls.policy.write(
+            {
+                "responsible_user_id": cls.dunning_manager.id,
+                "portal_plan_allowed": True,
+                "portal_plan_max_installments": 6,
+                "portal_plan_min_installment": 100.0,
+                "portal_promise_max_days": 30,
+            }
+        )
+        # An old invoice: its limitation (end of the third year after the
+        # due date) moves when a plan acknowledges the debt.
+        cls.inv_old = cls._invoice(
+            cls.customer,
+            1200.0,
+            cls.today - timedelta(days=830),
+            cls.today - timedelta(days=800),
+        )
+        cls.inv_mid = cls._invoice(
+            cls.customer,
+            600.0,
+            cls.today - timedelta(days=40),
+            cls.today - timedelta(days=10),
+        )
+        cls.inv_new = cls._invoice(
+            cls.customer,
+            300.0,
+            cls.today - timedelta(days=35),
+            cls.today - timedelta(days=5),
+        )
+        cls.inv_paid = cls._invoice(
+            cls.customer,
+            200.0,
+            cls.today - timedelta(days=60),
+            cls.today - timedelta(days=30),
+        )
+        cls._pay(cls.inv_paid, 200.0, cls.today - timedelta(days=20))
+        cls.letter = cls._send_final_letter(
+            cls.customer, cls.inv_old | cls.inv_mid, cls.today - timedelta(days=3)
+        )
+        # sudo: stands for the sending, which archives the document.
+        cls.letter.sudo()._archive_documents()
+        cls.token = cls.letter._portal_ensure_token()
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Petra Portal",
+                "parent_id": cls.customer.id,
+                "email": "petra@example.com",
+            }
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="portal_kunde",
+            password="portal_kunde",
+            groups="base.group_portal",
+        )
+        cls.portal_user.partner_id.parent_id = cls.customer
+        cls.other = cls._create_customer("Fremdkunde AG")
+        cls._set_segment(cls.other, "standard")
+        cls.other_invoice = cls._invoice(
+            cls.other,
+            900.0,
+            cls.today - timedelta(days=40),
+            cls.today - timedelta(days=10),
+        )
+        cls.other_letter = cls._send_final_letter(
+            cls.other, cls.other_invoice, cls.today - timedelta(days=2)
+        )
+        cls.other_letter.sudo()._archive_documents()
+        cls.Portal = cls.env["account.dunning.portal"]
+
+    @classmethod
+    def _policy_of(cls, partner):
+        Policy = cls.env["account.dunning.policy"]
+        profile = cls.Profile._get_profiles(cls.company, partner)
+        return Policy._pick_policy(
+            Policy._get_policy_map(cls.company),
+            profile.segment_id,
+            partner._is_dunning_consumer(),
+        )
+
+    def _counts(self, partner=None):
+        """Records a refused portal request must not have created."""
+        partner = partner or self.customer
+        domain = [("partner_id", "=", partner.id)]
+        return {
+            "plans": self.env["account.dunning.payment.plan"].search_count(domain),
+            "disputes": self.env["account.dunning.dispute"].search_count(domain),
+            "promises": self.env["account.dunning.promise"].search_count(domain),
+        }
+
+    def _blocked(self, model, moves):
+        return set(
+            self.env[model]._get_dunning_blocks(self.company, moves.ids, self.today)
+        )

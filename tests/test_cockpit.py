@@ -125,18 +125,27 @@ class TestCockpitFixes(DunningTestCommon):
 
     @freeze_time("2026-02-14")
     def test_run_wizard_explains_second_run(self):
-        wizard = self.env["account.dunning.run.wizard"].create({"simulation": False})
-        self.assertFalse(wizard.today_run_notice)
+        user = self._dunning_user()
+        Wizard = self.env["account.dunning.run.wizard"].with_user(user)
+        form = Form(Wizard)
+        self.assertTrue(form.simulation, "a simulation unless the user says so")
+        form.simulation = False
+        self.assertFalse(form.today_run_notice)
         run = self._run("2026-02-14")
-        wizard = self.env["account.dunning.run.wizard"].create({"simulation": False})
-        self.assertEqual(wizard.today_run_id, run)
-        self.assertIn("creates no new letter", wizard.today_run_notice)
-        self.assertIn(run.name, wizard.today_run_notice)
-        wizard.simulation = True
-        self.assertFalse(wizard.today_run_notice)
-        wizard.simulation = False
+        form = Form(Wizard)
+        form.simulation = False
+        self.assertEqual(form.today_run_id, run)
+        self.assertIn("creates no new letter", form.today_run_notice)
+        self.assertIn(run.name, form.today_run_notice)
+        form.simulation = True
+        self.assertFalse(form.today_run_notice)
+        form.simulation = False
+        wizard = form.save()
         second = self.env["account.dunning.run"].browse(wizard.action_run()["res_id"])
-        self.assertFalse(second.simulation)
+        self.assertRecordValues(
+            second,
+            [{"simulation": False, "user_id": user.id, "letter_count": 0}],
+        )
         self.assertFalse(second.letter_ids)
         # the invoice got its level today: the next one is not reached yet
         self.assertEqual(second.line_ids.reason, "no_escalation")

@@ -1,7 +1,7 @@
 import psycopg2
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import DunningTestCommon
@@ -9,9 +9,10 @@ from .common import DunningTestCommon
 
 @tagged("post_install", "-at_install")
 class TestDunningConfiguration(DunningTestCommon):
-    def setUp(self):
-        super().setUp()
-        self.policy = self._level("standard", "Payment Reminder").policy_id
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls._level("standard", "Payment Reminder").policy_id
 
     def test_shipped_policies_per_company(self):
         policies = self.env["account.dunning.policy"].search(
@@ -102,15 +103,34 @@ class TestDunningConfiguration(DunningTestCommon):
             profile._set_override(self.segment["strategic"], "   ")
         self.assertEqual(profile.segment_id, segment_before)
         self.assertFalse(profile.segment_override_id)
-        wizard = self.env["account.dunning.segment.override"].create(
-            {
-                "profile_id": profile.id,
-                "segment_id": self.segment["strategic"].id,
-                "reason": "Board decision",
-            }
+        # The dialog of the profile's "Override Segment" button, as a manager
+        # fills it: without a reason it cannot be saved either.
+        manager = self._dunning_user("override_manager", manager=True)
+        action = profile.with_user(manager).action_open_override_wizard()
+        form = Form(
+            self.env[action["res_model"]]
+            .with_user(manager)
+            .with_context(**action["context"])
         )
-        wizard.action_apply()
-        self.assertEqual(profile.segment_id, self.segment["strategic"])
+        self.assertEqual(form.partner_id, customer)
+        self.assertEqual(form.current_segment_id, segment_before)
+        form.segment_id = self.segment["strategic"]
+        with self.assertRaisesRegex(AssertionError, "reason is a required field"):
+            form.save()
+        form.reason = "Board decision"
+        form.save().action_apply()
+        self.assertRecordValues(
+            profile,
+            [
+                {
+                    "segment_id": self.segment["strategic"].id,
+                    "segment_override_id": self.segment["strategic"].id,
+                    "override_reason": "Board decision",
+                    "override_until": False,
+                    "override_user_id": manager.id,
+                }
+            ],
+        )
 
     def test_block_in_the_past_refused(self):
         customer = self._create_customer("Block GmbH")

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import DunningTestCommon
 
@@ -288,23 +288,42 @@ class TestDisputes(DunningTestCommon):
             )
         )
 
+    @freeze_time("2026-02-15")
     def test_payment_plan_resolution(self):
         dispute = self._dispute(self.customer, self.invoice)
-        wizard = self.env.ref(
-            "account_relationship_dunning.account_dunning_payment_plan_wizard_action",
-            raise_if_not_found=False,
-        )
-        if not wizard:
-            with self.assertRaisesRolledBack(
-                UserError, "Payment plans are not available"
-            ):
-                dispute.action_resolve_payment_plan()
-            self.assertEqual(dispute.state, "open")
-            return
         action = dispute.action_resolve_payment_plan()
         self.assertEqual(action["context"]["default_move_ids"], self.invoice.ids)
         self.assertRecordValues(
             dispute, [{"state": "resolved", "outcome": "payment_plan"}]
+        )
+        # The dialog the action opens offers the plan on the disputed invoice.
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        self.assertEqual(form.move_ids.ids, self.invoice.ids)
+        self.assertEqual(form.partner_id, self.customer)
+        self.assertEqual(str(form.first_due_date), "2026-03-01", "today + 14 days")
+        form.installment_number = 2
+        plan = self.env["account.dunning.payment.plan"].browse(
+            form.save().action_create_plan()["res_id"]
+        )
+        # 1,000.00 in two installments of 500.00 (2026-03-01, 2026-04-01).
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "state": "draft",
+                    "amount_open": 1000.0,
+                    "amount_total": 1000.0,
+                }
+            ],
+        )
+        self.assertEqual(plan.move_ids, self.invoice)
+        self.assertRecordValues(
+            plan.installment_ids,
+            [
+                {"due_date": self._date("2026-03-01"), "amount": 500.0},
+                {"due_date": self._date("2026-04-01"), "amount": 500.0},
+            ],
         )
 
     # ------------------------------------------------------------------

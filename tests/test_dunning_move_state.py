@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from .common import DunningTestCommon
@@ -125,10 +125,19 @@ class TestRunLeavesInvoicesAlone(DunningTestCommon):
         self.assertTrue(next_before)
         # A manager lowers the level: the state row changes, the invoice
         # fields and the next dunning date follow without a stale cache.
+        # The manager uses the invoice's "Change Dunning Level" dialog.
         manager = self._dunning_user("lockfree_manager", manager=True)
-        self.inv_1.with_user(manager)._dunning_change_level(
-            "lower", self.env["account.dunning.level"], False, "Customer called"
+        action = self.inv_1.with_user(manager).action_dunning_change_level()
+        form = Form(
+            self.env[action["res_model"]]
+            .with_user(manager)
+            .with_context(**action["context"])
         )
+        self.assertEqual(form.current_level_id, reminder)
+        form.mode = "lower"
+        self.assertFalse(form.level_id, "lowered to no level: the ladder restarts")
+        form.reason = "Customer called"
+        form.save().action_apply()
         self.assertFalse(self.inv_1.dunning_level_id)
         state = self.env["account.dunning.move.state"].search(
             [("move_id", "=", self.inv_1.id)]

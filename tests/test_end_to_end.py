@@ -21,15 +21,7 @@ class TestRunToHandover(DunningTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._use_euro()
-        cls.company.write(
-            {
-                "street": "Gläubigerweg 1",
-                "zip": "20095",
-                "city": "Hamburg",
-                "country_id": cls.env.ref("base.de").id,
-            }
-        )
+        cls._setup_german_company(street="Gläubigerweg 1", zip="20095", city="Hamburg")
         cls.customer = cls._create_customer("Endlos Säumig GmbH")
         cls._set_segment(cls.customer, "new")
         # 1,000.00 EUR due 2026-01-31.

@@ -642,14 +642,7 @@ class TestEscalation(DunningTestCommon):
         invoice, letter = self._ready_reminder()
         self.assertEqual(letter.line_ids.move_id, invoice | other)
         with freeze_time("2026-01-09"):
-            wizard = (
-                self.env["account.dunning.payment.plan.wizard"]
-                .with_context(default_move_ids=invoice.ids)
-                .create({"first_due_date": "2026-02-01"})
-            )
-            plan = self.env["account.dunning.payment.plan"].browse(
-                wizard.action_create_plan()["res_id"]
-            )
+            plan = self._offer_plan(invoice, "2026-02-01")
             plan.action_propose()
             plan.action_accept()
         self.assertEqual(plan.state, "active")

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, Command, api, fields, sql_db
+from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..models.account_dunning_input_bounds import unknown_placeholders
@@ -362,20 +362,31 @@ class TestRunWithoutEmail(DunningTestCommon):
         with freeze_time("2026-01-15"):
             # The context of the web client (no test defaults muting mail).
             web_env = self.env(user=user, context={"lang": "en_US", "tz": "UTC"})
-            wizard = web_env["account.dunning.run.wizard"].create(
-                {"company_id": self.company.id, "simulation": False}
-            )
+            form = Form(web_env["account.dunning.run.wizard"])
+            form.simulation = False
+            wizard = form.save()
+            self.assertEqual(wizard.company_id, self.company)
             action = wizard.action_run()
         run = self.Run.browse(action["res_id"])
-        self.assertEqual(run.state, "done")
+        self.assertRecordValues(
+            run,
+            [
+                {
+                    "state": "done",
+                    "simulation": False,
+                    "user_id": user.id,
+                    "date": self._date("2026-01-15"),
+                }
+            ],
+        )
         letter = run.letter_ids
-        self.assertEqual(letter.channel, "phone")
+        self.assertRecordValues(
+            letter, [{"channel": "phone", "partner_id": customer.id}]
+        )
         self.assertEqual(letter.activity_ids.user_id, self.salesperson)
         # No e-mail was attempted from the user's missing address.
         failed = self.env["mail.mail"].sudo().search([("state", "=", "exception")])
         self.assertFalse(failed.mapped("failure_reason"))
-        self.assertEqual(run.user_id, user)
-        self.assertEqual(fields.Date.to_string(run.date), "2026-01-15")
 
 
 @tagged("post_install", "-at_install")

@@ -20,15 +20,11 @@ class TestLegalHandover(DunningTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._use_euro()
-        cls.company.write(
-            {
-                "name": "Creditor Werke GmbH",
-                "street": "Gläubigerweg 1",
-                "zip": "20095",
-                "city": "Hamburg",
-                "country_id": cls.env.ref("base.de").id,
-            }
+        cls._setup_german_company(
+            name="Creditor Werke GmbH",
+            street="Gläubigerweg 1",
+            zip="20095",
+            city="Hamburg",
         )
         cls.debtor = cls._create_customer(
             "Schuldner Handel", dunning_legal_form="GmbH & Co. KG"

@@ -28,39 +28,18 @@ class LetterLayoutCommon(DunningTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.ref("base.EUR").active = True
-        cls.company.write(
-            {
-                "name": "Muster Handel GmbH",
-                "currency_id": cls.env.ref("base.EUR").id,
-                "street": "Friedrichstraße 10",
-                "zip": "10117",
-                "city": "Berlin",
-                "country_id": cls.env.ref("base.de").id,
-                "phone": "+49 30 1234567",
-                "email": "buchhaltung@muster-handel.example",
-                "vat": "DE123456788",
-                "company_registry": "HRB 123456 B",
-                "dunning_legal_form": "GmbH",
-                "dunning_register_court": "Amtsgericht Berlin-Charlottenburg",
-                "dunning_managing_directors": "Erika Mustermann, Max Mustermann",
-            }
+        cls._setup_german_company(
+            name="Muster Handel GmbH",
+            phone="+49 30 1234567",
+            email="buchhaltung@muster-handel.example",
+            vat="DE123456788",
+            company_registry="HRB 123456 B",
+            dunning_legal_form="GmbH",
+            dunning_register_court="Amtsgericht Berlin-Charlottenburg",
+            dunning_managing_directors="Erika Mustermann, Max Mustermann",
         )
-        bank = cls.env["res.bank"].create({"name": "Commerzbank", "bic": "COBADEFFXXX"})
-        cls.env["res.partner.bank"].create(
-            {
-                "acc_number": "DE89370400440532013000",
-                "partner_id": cls.company.partner_id.id,
-                "bank_id": bank.id,
-            }
-        )
-        cls.env["res.lang"]._activate_lang("de_DE")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["account_relationship_dunning"], ["de_DE"], overwrite=True
-        )
-        Policy = cls.env["account.dunning.policy"]
-        Policy.search([("company_id", "=", cls.company.id)]).unlink()
-        Policy._create_default_policies(cls.company)
+        cls._setup_company_bank()
+        cls._setup_german_texts()
         cls.today = fields.Date.context_today(cls.env["res.partner"])
         cls.german = cls._create_customer(
             "Müller Maschinenbau GmbH", lang="de_DE", street="Industriestraße 7"

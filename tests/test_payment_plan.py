@@ -25,13 +25,7 @@ class TestPaymentPlan(DunningTestCommon):
     # Helpers
     # ------------------------------------------------------------------
     def _offer(self, moves, first_due_date, **values):
-        wizard = (
-            self.env["account.dunning.payment.plan.wizard"]
-            .with_context(default_move_ids=moves.ids)
-            .create({"first_due_date": first_due_date, **values})
-        )
-        action = wizard.action_create_plan()
-        return self.Plan.browse(action["res_id"])
+        return self._offer_plan(moves, first_due_date, **values)
 
     def _accept(self, plan):
         plan.action_propose()
@@ -110,13 +104,24 @@ class TestPaymentPlan(DunningTestCommon):
 
         # Fees of the agreement and 5 % interest: each installment carries the
         # interest on its principal from the offer date to its due date.
-        plan = self._offer(
-            self._invoice(self.business, 1000.0, "2025-12-01", "2025-12-15"),
-            "2026-02-01",
-            installment_number=3,
-            interest_rate=5.0,
-            amount_charges=40.0,
+        # The 40.00 are the fee of the final notice the plan is offered from:
+        # a user adds charges through "Include Interest and Fees" only.
+        invoice = self._invoice(self.business, 1000.0, "2025-12-01", "2025-12-15")
+        letter = self._send_final_letter(self.business, invoice, "2025-12-30", fee=40.0)
+        form = self._plan_wizard_form(letter=letter)
+        self._fill(
+            form,
+            {
+                "include_charges": True,
+                "first_due_date": "2026-02-01",
+                "installment_number": 3,
+                "interest_rate": 5.0,
+            },
         )
+        # 1,000.00 open + 40.00 fee + 8.54 plan interest (computed below).
+        self.assertEqual(form.amount_charges, 40.0)
+        self.assertEqual(form.amount_total, 1048.54)
+        plan = self.Plan.browse(form.save().action_create_plan()["res_id"])
         # 1040 = 346.67 + 346.67 + 346.66; interest 31, 59 and 90 days.
         self.assertRecordValues(
             plan.installment_ids,
@@ -240,11 +245,10 @@ class TestPaymentPlan(DunningTestCommon):
         with freeze_time("2026-01-14"):
             # Offered from the reminder: the wizard takes the letter's invoices.
             letter = run.letter_ids.filtered(lambda lt: lt.partner_id == self.business)
-            wizard = (
-                self.env["account.dunning.payment.plan.wizard"]
-                .with_context(default_letter_id=letter.id)
-                .create({"first_due_date": "2026-02-01", "installment_number": 3})
-            )
+            form = self._plan_wizard_form(letter=letter)
+            self.assertEqual(form.move_ids.ids, invoice.ids)
+            self._fill(form, {"first_due_date": "2026-02-01", "installment_number": 3})
+            wizard = form.save()
             self.assertEqual(wizard.move_ids, invoice)
             plan = self.Plan.browse(wizard.action_create_plan()["res_id"])
             self.assertEqual(plan.letter_id, letter)
@@ -378,12 +382,11 @@ class TestPaymentPlan(DunningTestCommon):
         invoice = self._invoice(self.business, 500.0, "2025-12-01", "2025-12-15")
         with freeze_time("2026-01-10"):
             # Offered on invoices selected in the list (action binding).
-            wizard = (
-                self.env["account.dunning.payment.plan.wizard"]
-                .with_context(active_model="account.move", active_ids=invoice.ids)
-                .create({"first_due_date": "2026-02-01", "installment_number": 2})
+            plan = self._accept(
+                self._offer_plan(
+                    invoice, "2026-02-01", from_list=True, installment_number=2
+                )
             )
-            plan = self._accept(self.Plan.browse(wizard.action_create_plan()["res_id"]))
         self.assertEqual(invoice.dunning_payment_plan_ids, plan)
         with freeze_time("2026-02-01"):
             self._pay(invoice, 250.0, "2026-02-01")
@@ -548,7 +551,7 @@ class TestPaymentPlanAgreement(DunningTestCommon, HttpCase):
         cls.consumer = cls._create_customer("Erika Mustermann", is_company=False)
 
     def _offer(self, moves, first_due_date, **values):
-        return TestPaymentPlan._offer(self, moves, first_due_date, **values)
+        return self._offer_plan(moves, first_due_date, **values)
 
     def test_agreement_pdf_rendered(self):
         invoice = self._invoice(self.business, 1000.0, "2025-12-01", "2025-12-15")

@@ -18,12 +18,7 @@ class TestPaymentPlanRules(DunningTestCommon):
         cls.customer = cls._create_customer("Regel Handel GmbH")
 
     def _offer(self, moves, first_due_date, **values):
-        wizard = (
-            self.env["account.dunning.payment.plan.wizard"]
-            .with_context(default_move_ids=moves.ids)
-            .create({"first_due_date": first_due_date, **values})
-        )
-        return self.Plan.browse(wizard.action_create_plan()["res_id"])
+        return self._offer_plan(moves, first_due_date, **values)
 
     @freeze_time("2026-01-10")
     def test_only_manager_cancels_active_plan(self):
@@ -114,8 +109,13 @@ class TestPaymentPlanRules(DunningTestCommon):
             }
         )
         invoice.action_post()
-        plan = self._offer(
-            invoice, "2026-02-01", installment_number=2, amount_charges=40.0
+        # 40.00 EUR: the fee of the final notice the plan is offered from.
+        letter = self._send_final_letter(self.customer, invoice, "2025-12-30", fee=40.0)
+        plan = self._offer_plan(
+            letter=letter,
+            include_charges=True,
+            first_due_date="2026-02-01",
+            installment_number=2,
         )
         self.assertEqual(plan.currency_id, euro)
         plan.action_propose()

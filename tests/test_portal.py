@@ -2,128 +2,12 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields, http
+from odoo import fields, http
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import DunningTestCommon
-
-
-class DunningPortalCommon(DunningTestCommon):
-    """A customer with three overdue invoices and a sent letter (with its
-    archived document and portal link), and a second customer."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._use_euro()
-        cls.today = fields.Date.context_today(cls.env.user)
-        cls.company.partner_id.country_id = cls.env.ref("base.de")
-        cls.bank = cls.env["res.partner.bank"].create(
-            {
-                "acc_number": "DE89370400440532013000",
-                "partner_id": cls.company.partner_id.id,
-                "allow_out_payment": True,
-            }
-        )
-        cls.dunning_manager = new_test_user(
-            cls.env,
-            login="portal_dunning_manager",
-            groups="account_relationship_dunning.group_dunning_manager,base.group_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.customer = cls._create_customer("Portal Kunde GmbH")
-        cls._set_segment(cls.customer, "standard")
-        cls.policy = cls._policy_of(cls.customer)
-        cls.policy.write(
-            {
-                "responsible_user_id": cls.dunning_manager.id,
-                "portal_plan_allowed": True,
-                "portal_plan_max_installments": 6,
-                "portal_plan_min_installment": 100.0,
-                "portal_promise_max_days": 30,
-            }
-        )
-        # An old invoice: its limitation (end of the third year after the
-        # due date) moves when a plan acknowledges the debt.
-        cls.inv_old = cls._invoice(
-            cls.customer,
-            1200.0,
-            cls.today - timedelta(days=830),
-            cls.today - timedelta(days=800),
-        )
-        cls.inv_mid = cls._invoice(
-            cls.customer,
-            600.0,
-            cls.today - timedelta(days=40),
-            cls.today - timedelta(days=10),
-        )
-        cls.inv_new = cls._invoice(
-            cls.customer,
-            300.0,
-            cls.today - timedelta(days=35),
-            cls.today - timedelta(days=5),
-        )
-        cls.inv_paid = cls._invoice(
-            cls.customer,
-            200.0,
-            cls.today - timedelta(days=60),
-            cls.today - timedelta(days=30),
-        )
-        cls._pay(cls.inv_paid, 200.0, cls.today - timedelta(days=20))
-        cls.letter = cls._send_final_letter(
-            cls.customer, cls.inv_old | cls.inv_mid, cls.today - timedelta(days=3)
-        )
-        # sudo: stands for the sending, which archives the document.
-        cls.letter.sudo()._archive_documents()
-        cls.token = cls.letter._portal_ensure_token()
-        cls.contact = cls.env["res.partner"].create(
-            {
-                "name": "Petra Portal",
-                "parent_id": cls.customer.id,
-                "email": "petra@example.com",
-            }
-        )
-        cls.other = cls._create_customer("Fremdkunde AG")
-        cls._set_segment(cls.other, "standard")
-        cls.other_invoice = cls._invoice(
-            cls.other,
-            900.0,
-            cls.today - timedelta(days=40),
-            cls.today - timedelta(days=10),
-        )
-        cls.other_letter = cls._send_final_letter(
-            cls.other, cls.other_invoice, cls.today - timedelta(days=2)
-        )
-        cls.other_letter.sudo()._archive_documents()
-        cls.Portal = cls.env["account.dunning.portal"]
-
-    @classmethod
-    def _policy_of(cls, partner):
-        Policy = cls.env["account.dunning.policy"]
-        profile = cls.Profile._get_profiles(cls.company, partner)
-        return Policy._pick_policy(
-            Policy._get_policy_map(cls.company),
-            profile.segment_id,
-            partner._is_dunning_consumer(),
-        )
-
-    def _counts(self, partner=None):
-        """Records a refused portal request must not have created."""
-        partner = partner or self.customer
-        domain = [("partner_id", "=", partner.id)]
-        return {
-            "plans": self.env["account.dunning.payment.plan"].search_count(domain),
-            "disputes": self.env["account.dunning.dispute"].search_count(domain),
-            "promises": self.env["account.dunning.promise"].search_count(domain),
-        }
-
-    def _blocked(self, model, moves):
-        return set(
-            self.env[model]._get_dunning_blocks(self.company, moves.ids, self.today)
-        )
+from .common import DunningPortalCommon
 
 
 @tagged("post_install", "-at_install")
@@ -504,17 +388,6 @@ class TestPortalService(DunningPortalCommon):
 class TestPortalHttp(DunningPortalCommon, HttpCase):
     """The portal over HTTP: pages, token, refusals (nothing changes)."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="portal_kunde",
-            password="portal_kunde_pw",
-            groups="base.group_portal",
-        )
-        cls.portal_user.partner_id.parent_id = cls.customer
-
     def _post(self, url, data, files=None):
         data = dict(data, csrf_token=http.Request.csrf_token(self))
         return self.url_open(url, data=data, files=files)
@@ -580,7 +453,7 @@ class TestPortalHttp(DunningPortalCommon, HttpCase):
         self.assertIn("Too many invalid links", response.text)
 
     def test_portal_user_page_and_card(self):
-        self.authenticate("portal_kunde", "portal_kunde_pw")
+        self.authenticate("portal_kunde", "portal_kunde")
         response = self.url_open("/my/dunning")
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.inv_mid.name, response.text)
@@ -609,7 +482,7 @@ class TestPortalHttp(DunningPortalCommon, HttpCase):
 
     @mute_logger("odoo.http")
     def test_post_refusals_change_nothing(self):
-        self.authenticate("portal_kunde", "portal_kunde_pw")
+        self.authenticate("portal_kunde", "portal_kunde")
         before = self._counts()
         other_before = self._counts(self.other)
         cases = [
@@ -678,7 +551,7 @@ class TestPortalHttp(DunningPortalCommon, HttpCase):
 
     @mute_logger("odoo.http")
     def test_csrf_and_rate_limit(self):
-        self.authenticate("portal_kunde", "portal_kunde_pw")
+        self.authenticate("portal_kunde", "portal_kunde")
         before = self._counts()
         response = self.url_open(
             "/my/dunning/dispute",
@@ -711,7 +584,7 @@ class TestPortalHttp(DunningPortalCommon, HttpCase):
         self.assertEqual(self._counts(), before)
 
     def test_dispute_with_attachment_over_http(self):
-        self.authenticate("portal_kunde", "portal_kunde_pw")
+        self.authenticate("portal_kunde", "portal_kunde")
         response = self._post(
             "/my/dunning/dispute",
             {

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .test_portal import DunningPortalCommon
+from .common import DunningPortalCommon
 
 
 @tagged("post_install", "-at_install")
@@ -57,14 +57,7 @@ class TestPortalTours(DunningPortalCommon, HttpCase):
         )
 
     def test_portal_user_tour(self):
-        user = new_test_user(
-            self.env,
-            login="portal_tour",
-            password="portal_tour_pw",
-            groups="base.group_portal",
-        )
-        user.partner_id.parent_id = self.customer
-        self.start_tour("/my", "dunning_portal_user_tour", login="portal_tour")
+        self.start_tour("/my", "dunning_portal_user_tour", login=self.portal_user.login)
         plan = self.env["account.dunning.payment.plan"].search(
             [("partner_id", "=", self.customer.id)]
         )

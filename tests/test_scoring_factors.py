@@ -198,14 +198,7 @@ class TestScoreFactors(DunningTestCommon):
         kept_invoice = self._invoice(customer, 300.0, "2026-01-01", "2026-01-15")
 
         def offer(invoice, first_due_date, number):
-            wizard = (
-                self.env["account.dunning.payment.plan.wizard"]
-                .with_context(default_move_ids=invoice.ids)
-                .create(
-                    {"first_due_date": first_due_date, "installment_number": number}
-                )
-            )
-            plan = Plan.browse(wizard.action_create_plan()["res_id"])
+            plan = self._offer_plan(invoice, first_due_date, installment_number=number)
             plan.action_propose()
             plan.action_accept()
             return plan

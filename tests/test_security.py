@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import DunningTestCommon
 
@@ -398,14 +398,19 @@ class TestDunningSecurity(DunningTestCommon):
         )
         with self.assertRaisesRegex(UserError, "reason"):
             letter.with_user(self.manager).action_cancel_sent(" ")
-        # Through the dialog, as the manager clicks it.
-        wizard = (
-            self.env["account.dunning.letter.cancel.sent"]
+        # Through the dialog, as the manager opens it from the letter's button.
+        action = self.env.ref(
+            "account_relationship_dunning.account_dunning_letter_cancel_sent_action"
+        )
+        self.assertEqual(action.context, "{'default_letter_id': active_id}")
+        form = Form(
+            self.env[action.res_model]
             .with_user(self.manager)
             .with_context(default_letter_id=letter.id)
-            .create({"reason": "Wrong address"})
         )
-        wizard.action_confirm()
+        self.assertEqual(form.letter_id, letter)
+        form.reason = "Wrong address"
+        form.save().action_confirm()
         self.assertEqual(letter.state, "cancel")
         self.assertEqual(letter.pdf_attachment_id, attachment)
         self.assertEqual(
