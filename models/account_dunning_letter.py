@@ -532,14 +532,20 @@ class AccountDunningLetter(models.Model):
         # per line (48,000 writes in a run over 50,000 invoices).
         self.env["account.dunning.letter.line"]._bulk_write(line_vals)
         # Most letters share their values: one write per distinct set.
-        groups = defaultdict(lambda: self.browse())
+        groups = defaultdict(list)
+        distinct = {}
         for letter, vals in letter_vals.items():
             if vals.get("previous_costs"):
-                letter.write(vals)
+                distinct[letter.id] = vals
                 continue
-            groups[tuple(sorted(vals.items(), key=lambda item: item[0]))] |= letter
-        for vals, group in groups.items():
-            group.write(dict(vals))
+            groups[tuple(sorted(vals.items(), key=lambda item: item[0]))].append(
+                letter.id
+            )
+        for vals, ids in groups.items():
+            self.browse(ids).write(dict(vals))
+        # Letters carrying the costs of earlier letters each have values of
+        # their own: one UPDATE for them, not one write() per letter.
+        dunning_sql.sql_update_rows(self, distinct)
         return True
 
     def _prepare_claims_values(self):
@@ -652,7 +658,9 @@ class AccountDunningLetter(models.Model):
         """``{line: interest result}`` in the letter currency, for the lines of
         letters whose level claims interest. Interest already invoiced is not
         claimed again: it starts the day after the invoiced period."""
-        groups = defaultdict(lambda: self.env["account.move"])
+        # Invoice ids per group, made recordsets at the end: a union per
+        # invoice (recordset |) copies the group each time (quadratic).
+        groups = defaultdict(list)
         line_keys = {}
         for letter in self.filtered(lambda letter: letter.level_id.apply_interest):
             mode = letter.policy_id.interest_start or "due"
@@ -664,10 +672,11 @@ class AccountDunningLetter(models.Model):
                 charged = move.dunning_interest_charged_until
                 date_from = charged + timedelta(days=1) if charged else None
                 key = (letter.date, date_from, mode, allowance)
-                groups[key] |= move
+                groups[key].append(move.id)
                 line_keys[line] = key
         results = {}
-        for (date_to, date_from, mode, allowance), moves in groups.items():
+        for (date_to, date_from, mode, allowance), move_ids in groups.items():
+            moves = self.env["account.move"].browse(list(dict.fromkeys(move_ids)))
             for move_id, result in moves._get_dunning_interest(
                 date_to,
                 date_from=date_from,
@@ -975,7 +984,7 @@ class AccountDunningLetter(models.Model):
             letters |= company_letters
         moves.action_post()
         charged_until = {}
-        compensated = self.env["account.move"]
+        compensated = []
         for letter, move in zip(letters, moves, strict=True):
             letter.charge_move_id = move
             if not letter.interest_waived:
@@ -993,16 +1002,22 @@ class AccountDunningLetter(models.Model):
                     )
             if not letter.compensation_waived:
                 if letter.letter_compensation_amount:
-                    compensated |= letter.line_ids.move_id.filtered(
+                    compensated += letter.line_ids.move_id.filtered(
                         lambda invoice: not invoice.dunning_charge_letter_id
-                    )
-                compensated |= letter.line_ids.filtered("compensation_amount").move_id
-        by_date = defaultdict(lambda: self.env["account.move"])
+                    ).ids
+                compensated += letter.line_ids.filtered(
+                    "compensation_amount"
+                ).move_id.ids
+        by_date = defaultdict(list)
         for invoice, until in charged_until.items():
-            by_date[until] |= invoice
-        for until, invoices in by_date.items():
-            invoices.write({"dunning_interest_charged_until": until})
-        compensated.write({"dunning_compensation_charged": True})
+            by_date[until].append(invoice.id)
+        for until, invoice_ids in by_date.items():
+            self.env["account.move"].browse(invoice_ids).write(
+                {"dunning_interest_charged_until": until}
+            )
+        self.env["account.move"].browse(list(dict.fromkeys(compensated))).write(
+            {"dunning_compensation_charged": True}
+        )
         return moves
 
     def _get_charge_journal(self):
