@@ -17,7 +17,8 @@ Only stored, non-translated columns of the model's own table may be written
 this way (stored computed ones only with the values their compute method
 gives, the records removed from their recomputation); constraints written in
 Python are not checked (the callers write values the engine computed),
-``write_uid``/``write_date`` are set. Rules (groups, states) are checked by the caller before.
+``write_uid``/``write_date`` are set. Rules (groups, states) are checked by
+the caller before.
 """
 
 import json
