@@ -8,6 +8,9 @@ from . import account_dunning_profile
 from . import account_dunning_run
 from . import account_dunning_run_line
 from . import account_dunning_letter
+from . import account_dunning_letter_workflow
+from . import account_dunning_letter_claims
+from . import account_dunning_letter_charges
 from . import account_dunning_letter_line
 from . import account_move
 from . import account_move_claims
@@ -41,6 +44,8 @@ from . import account_dunning_demo
 from . import account_chart_template
 from . import account_dunning_level_letter
 from . import account_dunning_letter_document
+from . import account_dunning_letter_archive
+from . import account_dunning_letter_dispatch
 from . import ir_actions_report
 from . import account_dunning_base_rate
 from . import account_move_dunning_block

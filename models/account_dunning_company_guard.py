@@ -8,8 +8,8 @@ message, which helps an administrator).
 
 The check itself is ``account.dunning.company.message.mixin`` (see
 account_dunning_case_mixin.py); the dunning cases (disputes, handovers,
-payment plans, promises) inherit it through the case mixin, the models below
-directly.
+payment plans, promises, letters) inherit it through the case mixin, the
+models below directly.
 """
 
 from odoo import models
@@ -21,11 +21,6 @@ class AccountDunningDisputeLine(models.Model):
         "account.dunning.dispute.line",
         "account.dunning.company.message.mixin",
     ]
-
-
-class AccountDunningLetter(models.Model):
-    _name = "account.dunning.letter"
-    _inherit = ["account.dunning.letter", "account.dunning.company.message.mixin"]
 
 
 class AccountDunningProfile(models.Model):

@@ -28,3 +28,4 @@ from . import test_cockpit_fixes
 from . import test_portal
 from . import test_portal_tours
 from . import test_letter_sending
+from . import test_letter_reference

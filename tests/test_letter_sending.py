@@ -80,7 +80,7 @@ class TestLetterSendingService(DunningTestCommon):
 
     @freeze_time("2026-01-20")
     @mute_logger(
-        "odoo.addons.account_relationship_dunning.models.account_dunning_letter_document",
+        "odoo.addons.account_relationship_dunning.models.account_dunning_letter_archive",
         "odoo.addons.account_relationship_dunning.models.dunning_batch",
     )
     def test_print_document_failure_fails_alone(self):

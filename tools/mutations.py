@@ -29,7 +29,7 @@ ADDON = "account_relationship_dunning"
 #  the tests (Odoo test tags: Class or Class.method), what the bug means)
 MUTATIONS = [
     (
-        "models/account_dunning_letter.py",
+        "models/account_dunning_letter_workflow.py",
         'if letter.state != "ready":',
         'if letter.state not in ("ready", "to_approve"):',
         ["TestLetterWorkflowNegative.test_mark_done_refused_outside_ready"],
@@ -126,7 +126,7 @@ MUTATIONS = [
         "interest: 8 instead of 9 points over the base rate for B2B",
     ),
     (
-        "models/account_dunning_letter.py",
+        "models/account_dunning_letter_workflow.py",
         'if letter.state != "to_approve":',
         'if letter.state not in ("to_approve", "draft"):',
         [
@@ -135,7 +135,7 @@ MUTATIONS = [
         "a letter still in review can be approved",
     ),
     (
-        "models/account_dunning_letter.py",
+        "models/account_dunning_letter_workflow.py",
         "    def action_cancel(self):\n        for letter in self:\n"
         '            if letter.state == "done":',
         "    def action_cancel(self):\n        for letter in self:\n"
