@@ -6,6 +6,8 @@ from . import account_dunning_policy
 from . import account_dunning_level
 from . import account_dunning_profile
 from . import account_dunning_run
+from . import account_dunning_run_decide
+from . import account_dunning_run_letters
 from . import account_dunning_run_line
 from . import account_dunning_letter
 from . import account_dunning_letter_workflow

@@ -36,7 +36,7 @@ MUTATIONS = [
         "a letter waiting for approval can be marked done",
     ),
     (
-        "models/account_dunning_run.py",
+        "models/account_dunning_run_decide.py",
         'if partner.id in context["dunned_today"]:',
         "if False:",
         ["TestDunningBoundaries.test_same_day_rerun_reaches_the_same_day_guard"],
@@ -50,7 +50,7 @@ MUTATIONS = [
         "the sign of the dispute factor flipped",
     ),
     (
-        "models/account_dunning_run.py",
+        "models/account_dunning_run_decide.py",
         "if profile and profile.block_until and profile.block_until >= today:",
         "if profile and profile.block_until and profile.block_until > today:",
         ["TestDunningBoundaries.test_customer_block_ends_on_its_date"],
@@ -75,7 +75,7 @@ MUTATIONS = [
         "company filter removed from the scoring punctuality query",
     ),
     (
-        "models/account_dunning_dispute.py",
+        "models/account_dunning_dispute_dunning.py",
         '                        ("company_id", "=", company.id),\n'
         '                        ("partner_id", "in", list(metrics)),',
         '                        ("company_id", "!=", False),\n'
@@ -84,28 +84,28 @@ MUTATIONS = [
         "company filter removed from the scoring dispute count",
     ),
     (
-        "models/account_dunning_run.py",
+        "models/account_dunning_run_decide.py",
         'if invoice["blocked_until"] and invoice["blocked_until"] >= today:',
         'if invoice["blocked_until"] and invoice["blocked_until"] > today:',
         ["TestDunningBoundaries.test_invoice_block_ends_on_its_date"],
         "an invoice block ends one day early",
     ),
     (
-        "models/account_dunning_run.py",
+        "models/account_dunning_run_decide.py",
         'if invoice["days_overdue"] <= policy.grace_days:',
         'if invoice["days_overdue"] < policy.grace_days:',
         ["TestDunningBoundaries.test_grace_period_ends_on_its_last_day"],
         "the grace period ends one day early",
     ),
     (
-        "models/account_dunning_run.py",
+        "models/account_dunning_run_decide.py",
         'if not target or target.days_overdue > invoice["days_overdue"]:',
         'if not target or target.days_overdue >= invoice["days_overdue"]:',
         ["TestDunningBoundaries.test_level_starts_on_its_day"],
         "a level starts one day late",
     ),
     (
-        "models/account_dunning_run.py",
+        "models/account_dunning_run_decide.py",
         "if last and (today - last).days < target.min_days_since_previous:",
         "if last and (today - last).days <= target.min_days_since_previous:",
         ["TestDunningBoundaries.test_minimum_interval_ends_on_its_day"],
