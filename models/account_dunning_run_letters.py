@@ -9,11 +9,14 @@ import psycopg2
 
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from . import dunning_sql
 
 _logger = logging.getLogger(__name__)
+
+# Letters whose claims are computed together (bounds the run's memory).
+CLAIMS_CHUNK = 1000
 
 
 class AccountDunningRun(models.Model):
@@ -262,9 +265,16 @@ class AccountDunningRun(models.Model):
 
     def _compute_letter_claims(self, letters):
         """Interest, flat compensation and fees of the new letters, computed
-        for all of them at once. A letter whose interest cannot be computed
-        (e.g. a base rate is missing) keeps no claims and records why: it
-        cannot be sent before its claims are recomputed; the others go on."""
+        set-based for 1,000 letters at a time (the letters of one run list
+        different invoices, so the chunks are independent; what they read
+        about earlier letters is not all held in memory at once). A letter
+        whose interest cannot be computed (e.g. a base rate is missing) keeps
+        no claims and records why: it cannot be sent before its claims are
+        recomputed; the others go on."""
+        for chunk in split_every(CLAIMS_CHUNK, letters.ids, letters.browse):
+            self._compute_letter_claims_chunk(chunk)
+
+    def _compute_letter_claims_chunk(self, letters):
         try:
             letters._compute_claims()
         except UserError:
