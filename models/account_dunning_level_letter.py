@@ -9,6 +9,8 @@ from odoo.tools import is_html_empty
 
 from odoo.addons.base.models.ir_qweb import QWebException
 
+from .account_dunning_letter_text import LETTER_TEXT_EXPRESSIONS
+
 NEXT_STEPS = [
     ("none", "Not mentioned"),
     ("next_level", "Next level of the policy"),
@@ -156,12 +158,16 @@ class AccountDunningLevel(models.Model):
     def _has_unsafe_expression(self):
         # Only the letter text is a template on a level (the mixin would
         # read every field, the preview included).
-        return any(
-            self._has_unsafe_expression_template_qweb(
-                level.letter_text, LETTER_TEXT_MODEL
-            )
-            for level in self.sudo()
-        )
+        for level in self.sudo():
+            try:
+                if level._has_unsafe_expression_template_qweb(
+                    level.letter_text, LETTER_TEXT_MODEL
+                ):
+                    return True
+            except (QWebException, etree.LxmlError, ValueError):
+                # a text that does not compile (saved by an older version)
+                return True
+        return False
 
     def _get_next_step_for(self, partner, company):
         """The step this level names for ``partner``: the court dunning
@@ -266,14 +272,12 @@ class AccountDunningLevel(models.Model):
         if unsafe and not level._may_use_any_expression():
             raise ValidationError(
                 self.env._(
-                    "Level %(level)s: the letter text may only use the "
-                    "placeholders (%(placeholders)s); %(expressions)s need the "
+                    "Level %(level)s: %(expressions)s in the letter text is no "
+                    "placeholder (%(placeholders)s); other expressions need the "
                     "group %(group)s.",
                     level=level.display_name,
-                    placeholders=", ".join(
-                        self.env[LETTER_TEXT_MODEL].mail_allowed_qweb_expressions()
-                    ),
                     expressions=", ".join(level._get_other_expressions(text)),
+                    placeholders=", ".join(LETTER_TEXT_EXPRESSIONS),
                     group=self.env.ref("mail.group_mail_template_editor").name,
                 )
             )
@@ -367,7 +371,8 @@ class AccountDunningLevel(models.Model):
             text = level._get_letter_text()
         elif not self._may_render_letter_text(text):
             return Markup("<p>%s</p>") % env._(
-                "No preview: %(expressions)s need the group %(group)s.",
+                "No preview: %(expressions)s in the letter text is no "
+                "placeholder; other expressions need the group %(group)s.",
                 expressions=", ".join(self._get_other_expressions(text)),
                 group=env.ref("mail.group_mail_template_editor").name,
             )
