@@ -104,5 +104,7 @@ class TestDunningLifecycle(DunningTestCommon):
         count_one = self._queries(lambda: Policy._create_default_policies(one))
         count_three = self._queries(lambda: Policy._create_default_policies(three))
         self.assertEqual(Policy.search_count([("company_id", "in", three.ids)]), 21)
-        self.assertLessEqual(count_one, 25, "one batch for 7 policies and 28 levels")
+        # (26: one query more since the copied letter texts are rendered
+        # once to check them when they are saved)
+        self.assertLessEqual(count_one, 26, "one batch for 7 policies and 28 levels")
         self.assertLessEqual(count_three, count_one + 2)
