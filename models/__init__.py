@@ -88,3 +88,4 @@ from . import account_dunning_portal
 from . import account_dunning_letter_send
 from . import mail_activity
 from . import account_dunning_portal_requests
+from . import account_dunning_letter_text

@@ -2,16 +2,12 @@
 
 Day counts end up in date arithmetic (a deadline 5,000,000 days ahead is
 past the last date PostgreSQL and Python can store), base rates in interest
-amounts, placeholders in every letter sent: all are checked at input.
+amounts: both are checked at input. (Letter texts are checked by rendering
+them when they are saved, see account_dunning_level_letter.py.)
 """
-
-import re
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
-from odoo.tools import is_html_empty
-
-from .account_dunning_level_letter import NUMBER_CHOICE
 
 # Ten years: longer than any sensible deadline, grace or interval.
 MAX_DAYS = 3650
@@ -19,19 +15,6 @@ MAX_DAYS = 3650
 # -0.88 %, the highest since 1999 below 5 %.
 MIN_BASE_RATE = -10.0
 MAX_BASE_RATE = 30.0
-# The placeholders a level text may use (see the letter's placeholder values).
-LETTER_PLACEHOLDERS = ("customer", "deadline", "total", "level", "invoices", "company")
-PLACEHOLDER_RE = re.compile(r"\{\s*([^{}<>\s]*)\s*\}")
-
-
-def unknown_placeholders(text, known=LETTER_PLACEHOLDERS):
-    """The placeholders of ``text`` (HTML) that are not ``known``, sorted."""
-    if not text or is_html_empty(text):
-        return []
-    # {one invoice|several invoices} is a choice by the number of invoices,
-    # not a placeholder
-    text = NUMBER_CHOICE.sub("", str(text))
-    return sorted({name for name in PLACEHOLDER_RE.findall(text) if name not in known})
 
 
 def check_days(env, record_name, values):
@@ -69,26 +52,6 @@ class AccountDunningLevel(models.Model):
                     )
                 },
             )
-
-    @api.constrains("letter_text")
-    def _check_letter_placeholders(self):
-        langs = [code for code, _name in self.env["res.lang"].get_installed()]
-        for level in self:
-            for lang in langs:
-                text = level.with_context(lang=lang).letter_text
-                unknown = unknown_placeholders(text)
-                if unknown:
-                    raise ValidationError(
-                        self.env._(
-                            "Level %(level)s: the letter text uses unknown "
-                            "placeholders %(unknown)s. Available: %(known)s.",
-                            level=level.display_name,
-                            unknown=", ".join("{%s}" % name for name in unknown),
-                            known=", ".join(
-                                "{%s}" % name for name in LETTER_PLACEHOLDERS
-                            ),
-                        )
-                    )
 
 
 class AccountDunningPolicy(models.Model):

@@ -148,28 +148,6 @@ class AccountDunningLetter(models.Model):
             )
         return self.env._("Dear Sir or Madam,")
 
-    def _get_placeholder_values(self):
-        self.ensure_one()
-        return {
-            "customer": self.partner_id.name or "",
-            "deadline": format_date(self.env, self.payment_deadline),
-            "total": self._format_amount(self.amount_total_due),
-            "level": self.level_id.name or "",
-            "invoices": ", ".join(self._get_claimed_lines().mapped("move_name")),
-            "company": self.company_id.name or "",
-        }
-
-    def _get_letter_body(self):
-        """The level's text in the current language, placeholders filled,
-        singular or plural by the number of invoices."""
-        self.ensure_one()
-        level = self.level_id.with_env(self.env)
-        return level._fill_letter_text(
-            level._get_letter_text(),
-            self._get_placeholder_values(),
-            len(self.line_ids),
-        )
-
     def _get_claim_rows(self):
         """Rows between the open principal and the total: only what is claimed."""
         self.ensure_one()

@@ -1,8 +1,8 @@
 import logging
 
 from odoo import models
+from odoo.exceptions import UserError
 
-from .account_dunning_input_bounds import unknown_placeholders
 from .account_dunning_letter_document import LETTER_MAIL_TEMPLATE
 from .dunning_batch import batch_then_one_by_one
 
@@ -12,7 +12,7 @@ _logger = logging.getLogger(__name__)
 class AccountDunningLetter(models.Model):
     """Sending and printing isolate each letter: a letter that cannot be
     rendered (customer language not installed, mail template deleted or
-    broken, unknown placeholder in the level text, a document that fails to
+    broken, a level text that cannot be rendered, a document that fails to
     render) stays ready with a message saying why, and the other letters go
     out."""
 
@@ -30,14 +30,12 @@ class AccountDunningLetter(models.Model):
                 lang=lang,
             )
         letter = self.with_context(lang=lang) if lang else self
-        unknown = unknown_placeholders(letter.level_id.letter_text)
-        if unknown:
+        try:
+            letter._get_letter_body()
+        except UserError as error:
             return self.env._(
-                "The text of level %(level)s uses unknown placeholders "
-                "(%(unknown)s). Correct the level's text, then send the letter "
-                "again.",
-                level=self.level_id.display_name,
-                unknown=", ".join("{%s}" % name for name in unknown),
+                "%(error)s Correct the level's text, then send the letter again.",
+                error=error.args[0],
             )
         if channel == "email" and not self.env.ref(
             LETTER_MAIL_TEMPLATE, raise_if_not_found=False

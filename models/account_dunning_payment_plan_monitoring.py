@@ -289,7 +289,7 @@ class AccountDunningPaymentPlan(models.Model):
     def _send_warning(self):
         self.ensure_one()
         return self._post_template_message(
-            "account_relationship_dunning.mail_template_payment_plan_warning", self
+            "account_relationship_dunning.mail_template_payment_plan_warning"
         )
 
     def _send_reminders(self, installments, today):
@@ -329,19 +329,32 @@ class AccountDunningPaymentPlan(models.Model):
             )
             after.write({"missed_sent_date": today})
 
-    def _post_template_message(self, template_xmlid, record):
-        """Render a mail template for ``record`` (the plan or one of its
-        installments) in the customer's language and post it on the plan,
-        e-mailing the customer."""
+    def _post_template_message(self, template_xmlid, installment=None):
+        """Post the mail template ``template_xmlid`` of the plan on the plan,
+        e-mailing the customer (queued, the mail cron sends it); the
+        template renders in the customer's language, its sender is the
+        plan's responsible, and it reads the ``installment`` it is about
+        through ``_get_notified_installment``."""
         self.ensure_one()
-        template = self.env.ref(template_xmlid)
-        subject = template._render_field("subject", record.ids, compute_lang=True)
-        body = template._render_field("body_html", record.ids, compute_lang=True)
-        return self.message_post(
-            body=body[record.id],
-            subject=subject[record.id],
-            author_id=(self.user_id or self.env.user).partner_id.id,
+        plan = self
+        if installment:
+            plan = self.with_context(dunning_notified_installment_id=installment.id)
+        return plan.with_context(mail_notify_force_send=False).message_post_with_source(
+            self.env.ref(template_xmlid),
             partner_ids=self.partner_id.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
+
+    def _get_notified_installment(self):
+        """The installment a reminder is about: the one the reminder is sent
+        for, else (e.g. in the template's preview) the first unpaid one."""
+        self.ensure_one()
+        installment_id = self.env.context.get("dunning_notified_installment_id")
+        if installment_id:
+            return self.installment_ids.filtered(
+                lambda installment: installment.id == installment_id
+            )
+        return self.installment_ids.filtered(
+            lambda installment: installment.state != "paid"
+        )[:1]

@@ -29,3 +29,5 @@ from . import test_portal
 from . import test_portal_tours
 from . import test_letter_sending
 from . import test_letter_reference
+from . import test_letter_text_render
+from . import test_payment_plan_reminder_message

@@ -13,7 +13,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models.account_dunning_input_bounds import unknown_placeholders
 from .common import DunningTestCommon
 
 TEMPLATE = "account_relationship_dunning.mail_template_dunning_letter"
@@ -52,12 +51,16 @@ class TestSendingIsolation(DunningTestCommon):
         cls.env.cr.execute("UPDATE res_lang SET active = false WHERE code = 'fr_FR'")
         cls.env.registry.clear_cache()
         cls.env["res.lang"].invalidate_model()
-        # A level text saved before placeholders were checked (the database
-        # of an older version): {amount} is no placeholder.
+        # A level text saved before texts were checked (the database of an
+        # older version): the letter has no field "amount".
         level = cls._level("established", "Payment Reminder")
         cls.env.cr.execute(
             "UPDATE account_dunning_level SET letter_text = %s WHERE id = %s",
-            ['{"en_US": "<p>Dear {customer}, please pay {amount}.</p>"}', level.id],
+            [
+                '{"en_US": "<p>Dear {customer}, please pay '
+                '<t t-out=\\"object.amount\\"/>.</p>"}',
+                level.id,
+            ],
         )
         level.invalidate_recordset(["letter_text"])
         cls.user = new_test_user(
@@ -80,10 +83,14 @@ class TestSendingIsolation(DunningTestCommon):
 
     def test_number_choice_is_not_an_unknown_placeholder(self):
         # the German default texts choose by the number of invoices:
-        # "... noch nicht beglichen {ist|sind}."; three variants are no choice
+        # "... noch nicht beglichen {ist|sind}."; three variants are no
+        # choice, and {amount} never was a placeholder: both stay text
+        Level = self.env["account.dunning.level"]
         self.assertEqual(
-            unknown_placeholders("<p>{ist|sind} {total} {amount} {a|b|c}</p>"),
-            ["amount", "a|b|c"],
+            Level._prepare_letter_text_source(
+                "<p>{ist|sind} {total} {amount} {a|b|c}</p>", 2
+            ),
+            '<p>sind <t t-out="object.amount_total_due_text"/> {amount} {a|b|c}</p>',
         )
 
     @freeze_time("2026-01-20")
@@ -99,7 +106,9 @@ class TestSendingIsolation(DunningTestCommon):
             self.assertFalse(letters[partner].pdf_attachment_id)
         self.assertIn("fr_FR", self._last_message(letters[self.french]))
         self.assertIn("is not installed", self._last_message(letters[self.french]))
-        self.assertIn("{amount}", self._last_message(letters[self.placeholder]))
+        self.assertIn(
+            "has no attribute 'amount'", self._last_message(letters[self.placeholder])
+        )
         self.assertTrue(result["params"]["sticky"])
         self.assertIn("1 letter(s) queued", result["params"]["message"])
         self.assertIn(letters[self.french].name, result["params"]["message"])
@@ -203,8 +212,10 @@ class TestInputBounds(DunningTestCommon):
 
     def test_placeholders_checked_when_saved(self):
         level = self._level("standard", "Payment Reminder")
-        with self.assertRaisesRolledBack(ValidationError, r"\{amount\}"):
-            level.letter_text = "<p>Dear {customer}, please pay {amount}.</p>"
+        with self.assertRaisesRolledBack(ValidationError, "has no attribute 'amount'"):
+            level.letter_text = (
+                '<p>Dear {customer}, please pay <t t-out="object.amount"/>.</p>'
+            )
         level.letter_text = "<p>Dear {customer}, please pay {total} by {deadline}.</p>"
         self.assertIn("{total}", str(level.letter_text))
 

@@ -153,21 +153,17 @@ class TestLetterWording(LetterLayoutCommon):
             [("company_id", "=", self.company.id)]
         )
         self.assertTrue(levels)
-        values = {
-            "customer": "X",
-            "deadline": "01.03.2026",
-            "total": "500,00 €",
-            "level": "L",
-            "invoices": "INV/1",
-            "company": "C",
-        }
         for level in levels:
             for lang in ("de_DE", "en_US"):
                 lvl = level.with_context(lang=lang)
                 for count in (1, 2):
+                    sample = lvl._get_sample_letter(count=count)
+                    source = lvl._prepare_letter_text_source(
+                        lvl._get_letter_text(), count
+                    )
                     body = html_text(
                         "<div>%s</div>"
-                        % lvl._fill_letter_text(lvl._get_letter_text(), values, count)
+                        % lvl._render_letter_source(source, sample)[sample.id]
                     )
                     self.assertTrue(body, level.display_name)
                     self.assertNotRegex(body, r"[{}|]", "all placeholders resolved")
