@@ -1,5 +1,3 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, formatLang
@@ -100,41 +98,30 @@ class AccountDunningLetterLine(models.Model):
             if not segments:
                 line.interest_breakdown = False
                 continue
-            rows = Markup("").join(
-                Markup(
-                    "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end'>%s</td></tr>"
-                )
-                % (
-                    format_date(self.env, segment["date_from"]),
-                    format_date(self.env, segment["date_to"]),
-                    segment["days"],
-                    formatLang(self.env, segment["rate"], digits=2),
-                    formatLang(
-                        self.env, segment["principal"], currency_obj=line.currency_id
-                    ),
-                    formatLang(
-                        self.env, segment["amount"], currency_obj=line.currency_id
-                    ),
-                )
-                for segment in segments
+            line.interest_breakdown = self.env["ir.qweb"]._render(
+                "account_relationship_dunning.letter_line_interest_breakdown",
+                {
+                    "rows": [
+                        {
+                            "date_from": format_date(self.env, segment["date_from"]),
+                            "date_to": format_date(self.env, segment["date_to"]),
+                            "days": segment["days"],
+                            "rate": formatLang(self.env, segment["rate"], digits=2),
+                            "principal": formatLang(
+                                self.env,
+                                segment["principal"],
+                                currency_obj=line.currency_id,
+                            ),
+                            "amount": formatLang(
+                                self.env,
+                                segment["amount"],
+                                currency_obj=line.currency_id,
+                            ),
+                        }
+                        for segment in segments
+                    ]
+                },
             )
-            header = Markup(
-                "<thead><tr><th>%s</th><th>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th></tr></thead>"
-            ) % (
-                self.env._("From"),
-                self.env._("To"),
-                self.env._("Days"),
-                self.env._("Rate (%)"),
-                self.env._("Principal Claim"),
-                self.env._("Interest"),
-            )
-            line.interest_breakdown = Markup(
-                "<table class='table table-sm'>%s<tbody>%s</tbody></table>"
-            ) % (header, rows)
 
     def write(self, vals):
         if CLAIM_LINE_FIELDS.intersection(vals) and any(

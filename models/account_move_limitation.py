@@ -3,8 +3,6 @@ time-barred, its suspensions and restarts, and the monthly watch list."""
 
 import logging
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
@@ -257,18 +255,6 @@ class AccountMove(models.Model):
         return activities
 
     def _prepare_limitation_activity_values(self, company):
-        lines = Markup("").join(
-            Markup("<li>%s</li>")
-            % self.env._(
-                "%(invoice)s: %(amount)s open, time-barred after %(date)s",
-                invoice=move.name,
-                amount=formatLang(
-                    self.env, move.amount_residual, currency_obj=move.currency_id
-                ),
-                date=format_date(self.env, move.dunning_limitation_date),
-            )
-            for move in self.sorted("dunning_limitation_date")
-        )
         first = min(self.mapped("dunning_limitation_date"))
         return {
             "date_deadline": first,
@@ -277,13 +263,22 @@ class AccountMove(models.Model):
                 count=len(self),
                 date=format_date(self.env, first),
             ),
-            "note": Markup("<p>%s</p><ul>%s</ul>")
-            % (
-                self.env._(
-                    "Take a limitation-suspending step (court dunning, "
-                    "acknowledgment) for these invoices of %(company)s:",
-                    company=company.name,
-                ),
-                lines,
+            "note": self.env["ir.qweb"]._render(
+                "account_relationship_dunning.limitation_activity_note",
+                {
+                    "company": company.name,
+                    "rows": [
+                        {
+                            "invoice": move.name,
+                            "amount": formatLang(
+                                self.env,
+                                move.amount_residual,
+                                currency_obj=move.currency_id,
+                            ),
+                            "date": format_date(self.env, move.dunning_limitation_date),
+                        }
+                        for move in self.sorted("dunning_limitation_date")
+                    ],
+                },
             ),
         }

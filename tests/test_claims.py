@@ -637,6 +637,10 @@ class TestClaims(DunningTestCommon):
         )
         self.assertEqual(line.interest_amount, 15.03)
         self.assertIn("12.37", line.interest_breakdown)
+        # The breakdown table (QWeb): a header row and one row per period.
+        self.assertEqual(str(line.interest_breakdown).count("<tr>"), 4)
+        self.assertIn("Principal Claim", line.interest_breakdown)
+        self.assertIn("750.00", line.interest_breakdown)
         self._send(letter, "2024-07-15")
         self.assertTrue(letter.claims_frozen)
         # A later correction of the base rate does not change a sent letter.

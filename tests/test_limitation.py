@@ -155,3 +155,7 @@ class TestLimitation(DunningTestCommon):
         self.assertIn(old_1.name, mine.note)
         self.assertIn(old_2.name, mine.note)
         self.assertNotIn(self.invoice.name, mine.note)
+        # The note (QWeb): the company and one item per invoice.
+        self.assertIn(f"Company: {self.company.name}", mine.note)
+        self.assertEqual(str(mine.note).count("<li>"), 2)
+        self.assertIn("open, time-barred after", mine.note)
