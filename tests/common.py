@@ -164,14 +164,19 @@ class DunningTestCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _setup_german_texts(cls):
-        """German installed with the addon's translations, and the company's
-        policies copied again with them (a company gets the translations of
-        the languages loaded when its policies are copied)."""
+    def _load_german(cls):
+        """German installed with the addon's translations."""
         cls.env["res.lang"]._activate_lang("de_DE")
         cls.env["ir.module.module"]._load_module_terms(
             ["account_relationship_dunning"], ["de_DE"], overwrite=True
         )
+
+    @classmethod
+    def _setup_german_texts(cls):
+        """German installed with the addon's translations, and the company's
+        policies copied again with them (a company gets the translations of
+        the languages loaded when its policies are copied)."""
+        cls._load_german()
         Policy = cls.env["account.dunning.policy"]
         Policy.search([("company_id", "=", cls.company.id)]).unlink()
         Policy._create_default_policies(cls.company)

@@ -231,10 +231,7 @@ class TestStatement(DunningTestCommon):
         self.assertIn(overdue.name, html)
         self.assertIn(refund.name, html)
         self.assertIn(foreign.name, html)
-        self.env["res.lang"]._activate_lang("de_DE")
-        self.env["ir.module.module"]._load_module_terms(
-            ["account_relationship_dunning"], ["de_DE"], overwrite=True
-        )
+        self._load_german()
         customer.lang = "de_DE"
         html = (
             self.env["ir.actions.report"]

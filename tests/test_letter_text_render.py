@@ -26,16 +26,9 @@ class TestLetterTextRender(DunningTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.ref("base.EUR").active = True
-        cls.company.currency_id = cls.env.ref("base.EUR")
-        cls.env["res.lang"]._activate_lang("de_DE")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["account_relationship_dunning"], ["de_DE"], overwrite=True
-        )
+        cls._use_euro()
         # Copies of the shipped policies made once German is installed.
-        Policy = cls.env["account.dunning.policy"]
-        Policy.search([("company_id", "=", cls.company.id)]).unlink()
-        Policy._create_default_policies(cls.company)
+        cls._setup_german_texts()
         cls.english_two = cls._create_customer("Smith Trading Ltd", lang="en_US")
         cls.english_one = cls._create_customer("Jones Supplies Ltd", lang="en_US")
         cls.german_one = cls._create_customer("Müller Maschinenbau GmbH", lang="de_DE")

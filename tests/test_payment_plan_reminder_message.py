@@ -20,10 +20,7 @@ class TestPaymentPlanReminderMessage(DunningTestCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._use_euro()
-        cls.env["res.lang"]._activate_lang("de_DE")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["account_relationship_dunning"], ["de_DE"], overwrite=True
-        )
+        cls._load_german()
         cls.Plan = cls.env["account.dunning.payment.plan"]
         cls.english = cls._create_customer("Plan Business Ltd", lang="en_US")
         cls.german = cls._create_customer("Raten Handel GmbH", lang="de_DE")
