@@ -423,8 +423,10 @@ def task_run():
             "letters": run.letter_count,
             "calls": run.call_count,
             "skipped": run.skip_count,
+            # counted by the run's letters' ids: "letter_id.run_id" is a
+            # subquery PostgreSQL may run as a nested loop on fresh tables
             "letter_lines": env["account.dunning.letter.line"].search_count(
-                [("letter_id.run_id", "=", run.id)]
+                [("letter_id", "in", run.letter_ids.ids)]
             ),
             "rss_before": rss_before,
             "rss_peak": peak_rss_mb(),

@@ -20,7 +20,12 @@ class AccountDunningLetterLine(models.Model):
 
     _name = "account.dunning.letter.line"
     _description = "Dunning Letter Line"
-    _order = "letter_id, date_due, id"
+    # "letter_id.id": by the letter's id (newest first), not by the letter's
+    # own order, which joins the letters into every read of a letter's lines;
+    # with the statistics of an empty letter table PostgreSQL ran that join as
+    # a nested loop scanning all letters for each line (24 s in a run over
+    # 50,000 invoices after a rolled-back run).
+    _order = "letter_id.id desc, date_due, id"
 
     letter_id = fields.Many2one(
         "account.dunning.letter", required=True, ondelete="cascade", index=True
