@@ -24,34 +24,33 @@ COMPENSATION_CURRENCY = "EUR"
 class AccountDunningLetter(models.Model):
     _inherit = "account.dunning.letter"
 
-    def _compute_claims(self):
-        """Compute and store the claims of unsent letters, set-based."""
+    def _compute_claims(self, store_letters=True):
+        """Compute and store the claims of unsent letters, set-based.
+
+        With ``store_letters=False`` only the lines are written; the letters'
+        values are returned (``{letter: vals}``) for the caller to store with
+        their totals (``_store_amounts``): the dunning run writes each new
+        letter once instead of twice (a row inserted in the same transaction
+        has all its foreign keys checked again at every UPDATE)."""
         self.fetch(["claims_frozen", "state"])
         letters = self.filtered(
             lambda letter: not letter.claims_frozen and letter.state != "cancel"
         )
         if not letters:
-            return True
+            return {}
         line_vals, letter_vals = letters._prepare_claims_values()
         # Different values per line: one bulk UPDATE instead of one write()
         # per line (48,000 writes in a run over 50,000 invoices).
         self.env["account.dunning.letter.line"]._bulk_write(line_vals)
-        # Most letters share their values: one write per distinct set.
-        groups = defaultdict(list)
-        distinct = {}
-        for letter, vals in letter_vals.items():
-            if vals.get("previous_costs"):
-                distinct[letter.id] = vals
-                continue
-            groups[tuple(sorted(vals.items(), key=lambda item: item[0]))].append(
-                letter.id
-            )
-        for vals, ids in groups.items():
-            self.browse(ids).write(dict(vals))
-        # Letters carrying the costs of earlier letters each have values of
-        # their own: one UPDATE for them, not one write() per letter.
-        dunning_sql.sql_update_rows(self, distinct)
-        return True
+        if not store_letters:
+            return letter_vals
+        # One UPDATE for the letters' values too: written per distinct set
+        # of values, the fee and waiver flags made a dozen UPDATEs of the
+        # same letters per 1,000 letters.
+        dunning_sql.sql_update_rows(
+            self, {letter.id: vals for letter, vals in letter_vals.items()}
+        )
+        return letter_vals
 
     def _prepare_claims_values(self):
         """``({line: vals}, {letter: vals})`` of the claims of ``self``."""
@@ -61,12 +60,14 @@ class AccountDunningLetter(models.Model):
         moves.fetch(["dunning_charge_letter_id"])
         moves.mapped("dunning_interest_charged_until")
         first_letters = moves._get_dunning_first_letter_dates()
-        claimed = moves._get_dunning_compensation_claimed(exclude_letters=self)
+        # _origin: the letters of a run are computed in memory before they
+        # are inserted (no ids yet)
+        claimed = moves._get_dunning_compensation_claimed(exclude_letters=self._origin)
         # The cost history by invoice, in its order: each letter looks at
         # the rows of its own invoices only (not at all rows of all letters).
         history_by_move = defaultdict(list)
         for index, row in enumerate(
-            moves._get_dunning_cost_history(exclude_letters=self)
+            moves._get_dunning_cost_history(exclude_letters=self._origin)
         ):
             history_by_move[row["move_id"]].append((index, row))
         interest = self._get_claims_interest(first_letters)

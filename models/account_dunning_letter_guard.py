@@ -112,8 +112,8 @@ class AccountDunningLetter(models.Model):
                 )
             )
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    @api.model
+    def _check_letter_create(self):
         if not self.env.su:
             raise AccessError(
                 self.env._(
@@ -121,6 +121,10 @@ class AccountDunningLetter(models.Model):
                     "dunning to prepare letters."
                 )
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_letter_create()
         return super().create(vals_list)
 
     def write(self, vals):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date, formatLang
+from odoo.tools import format_date, formatLang
 
 from . import dunning_sql
 
@@ -147,79 +147,27 @@ class AccountDunningLetterLine(models.Model):
     # claims: through create() and one write() per line this took about half
     # of the run (ORM bookkeeping per record, 100-row INSERTs). These two
     # methods write plain stored columns with one statement per 10,000 rows
-    # (the rows passed as one JSON document, typed by jsonb_to_recordset) and
-    # then tell the ORM what changed, so the letters' stored totals are
-    # recomputed as after create() / write().
-    _BULK_CHUNK = 10000
-
-    def _bulk_columns(self, names):
-        return dunning_sql.json_columns(self, names)
-
-    def _bulk_json(self, rows, names):
-        return dunning_sql.json_rows(self, rows, names)
-
+    # (models/dunning_sql.py) and tell the ORM what changed, so the letters'
+    # stored totals are recomputed as after create() / write().
     @api.model
     def _bulk_create(self, vals_list):
         """Create lines from ``vals_list`` (values of stored, non-computed
         fields, ``letter_id`` required) as create() would, in bulk; the
-        letters must exist and be flushed. Returns the new lines."""
+        letters must exist. Returns the new lines."""
         if not vals_list:
             return self.browse()
-        self.env.flush_all()
+        self._check_line_access()
         letters = self.env["account.dunning.letter"].browse(
             {vals["letter_id"] for vals in vals_list}
         )
         company_of = {letter.id: letter.company_id.id for letter in letters}
-        names = {name for vals in vals_list for name in vals}
-        defaults = self.default_get(
+        return dunning_sql.sql_insert_rows(
+            self,
             [
-                name
-                for name, field in self._fields.items()
-                if field.store
-                and field.column_type
-                and not field.compute
-                and name not in names
-                and name not in models.MAGIC_COLUMNS
-            ]
+                dict(vals, company_id=company_of[vals["letter_id"]])
+                for vals in vals_list
+            ],
         )
-        names = sorted(names | set(defaults) | {"company_id"})
-        rows = [
-            {**defaults, **vals, "company_id": company_of[vals["letter_id"]]}
-            for vals in vals_list
-        ]
-        ids = []
-        for start in range(0, len(rows), self._BULK_CHUNK):
-            chunk = rows[start : start + self._BULK_CHUNK]
-            ids += [
-                line_id
-                for (line_id,) in self.env.execute_query(
-                    SQL(
-                        """
-                        INSERT INTO account_dunning_letter_line
-                            (%(names)s, create_uid, create_date, write_uid,
-                             write_date)
-                        SELECT %(names)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
-                               %(uid)s, NOW() AT TIME ZONE 'UTC'
-                          FROM jsonb_to_recordset(%(rows)s::jsonb)
-                               AS v(%(columns)s)
-                     RETURNING id
-                        """,
-                        names=SQL(", ").join(map(SQL.identifier, names)),
-                        uid=self.env.uid,
-                        rows=self._bulk_json(chunk, names),
-                        columns=self._bulk_columns(names),
-                    )
-                )
-            ]
-        lines = self.browse(ids)
-        # As create(): stored computed fields not given are computed, and
-        # the fields depending on the new lines (the letters' totals) too.
-        for field in self._fields.values():
-            if field.store and field.compute and field.name not in names:
-                self.env.add_to_compute(field, lines)
-        letters.invalidate_recordset(["line_ids"])
-        lines.modified(names, create=True)
-        return lines
 
     def _bulk_write(self, vals_by_line):
         """Write ``{line: vals}`` (stored, non-computed fields; the values

@@ -150,6 +150,59 @@ class TestDunningRunBulk(DunningTestCommon):
             ],
         )
 
+    def test_letters_inserted_with_claims_and_totals(self):
+        """The run computes claims and totals in memory and inserts each
+        letter once: what is stored is what the form's computation gives."""
+        reminder = self._dun("2024-02-07")
+        self._send(reminder, "2024-02-07")
+        letter = self._dun("2024-02-21")
+        self.env.invalidate_all()
+        stored = {name: letter[name] for name in letter._get_amount_values()[letter]}
+        # Same as test_claims_written_in_bulk: 1500 open + 14.87 interest
+        # + 80 compensation + 2.50 fee - 2.50 credited = 1594.87.
+        self.assertEqual(stored["amount_total_due"], 1594.87)
+        self.assertEqual(stored, letter._get_amount_values()[letter])
+        self.assertEqual(letter.tone, letter.level_id.tone)
+        self.assertTrue(letter.name.startswith("DUN/"), letter.name)
+        self.assertFalse(letter.is_first_letter)
+        # Nobody follows the run's letters (not the user who ran it).
+        self.assertFalse(letter.message_follower_ids)
+        # The run lists its letters and the letter its lines at once.
+        self.assertIn(letter, letter.run_id.letter_ids)
+        self.assertEqual(letter.line_ids.move_id, self.small | self.big)
+
+    def test_bulk_write_keeps_fields_not_named(self):
+        """Lines written with different fields each: a field a line's values
+        do not name keeps its value (it is not emptied)."""
+        letter = self._dun("2024-02-07")
+        small_line, big_line = letter.line_ids
+        letter.line_ids._bulk_write(
+            {
+                small_line: {"interest_amount": 5.0, "compensation_amount": 40.0},
+                big_line: {"interest_amount": 7.0},
+            }
+        )
+        letter.line_ids._bulk_write({big_line: {"compensation_amount": 40.0}})
+        letter.line_ids._bulk_write(
+            {small_line: {"compensation_amount": 0.0}, big_line: {"days_overdue": 14}}
+        )
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            small_line | big_line,
+            [
+                {
+                    "interest_amount": 5.0,
+                    "compensation_amount": 0.0,
+                    "days_overdue": 18,
+                },
+                {
+                    "interest_amount": 7.0,
+                    "compensation_amount": 40.0,
+                    "days_overdue": 14,
+                },
+            ],
+        )
+
     def test_bulk_write_refuses_sent_letters(self):
         reminder = self._dun("2024-02-07")
         self._send(reminder, "2024-02-07")
