@@ -1,8 +1,8 @@
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from odoo import Command, fields
-from odoo.tests import Form, new_test_user
+from odoo import Command, fields, http
+from odoo.tests import Form, HttpCase, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -13,6 +13,12 @@ class DunningTestCommon(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        if issubclass(cls, HttpCase):
+            # The first static file request reads every module's manifest;
+            # the browser's parallel requests doing it at once can hit a
+            # race of Python 3.11's compile() ("AST constructor recursion
+            # depth mismatch"): read them before the browser starts.
+            http.root.statics  # noqa: B018
         cls.env.user.groups_id |= cls.env.ref(
             "account_relationship_dunning.group_dunning_manager"
         )
