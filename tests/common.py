@@ -18,7 +18,7 @@ class DunningTestCommon(AccountTestInvoicingCommon):
             # the browser's parallel requests doing it at once can hit a
             # race of Python 3.11's compile() ("AST constructor recursion
             # depth mismatch"): read them before the browser starts.
-            http.root.statics  # noqa: B018
+            assert http.root.statics.get("account_relationship_dunning")
         cls.env.user.groups_id |= cls.env.ref(
             "account_relationship_dunning.group_dunning_manager"
         )
