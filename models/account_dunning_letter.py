@@ -14,11 +14,12 @@ that inherit this model:
 - ``account_dunning_letter_dispatch.py``: e-mailing and printing for post.
 """
 
+import functools
 from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from . import dunning_sql
 
@@ -237,10 +238,12 @@ class AccountDunningLetter(models.Model):
         for letter, vals in self._get_amount_values().items():
             letter.update(vals)
 
-    def _get_amount_values(self, claims=None):
+    def _get_amount_values(self, claims=None, claimed_lines=None):
         """``{letter: {total: value}}`` of the totals ``_compute_amounts``
         stores, computed without assigning them; ``claims`` (``{letter:
-        vals}``, see ``_compute_claims``) are claims values not stored yet."""
+        vals}``, see ``_compute_claims``) are claims values not stored yet,
+        ``claimed_lines`` (``{letter: lines}``) the claimed lines when the
+        caller has them."""
         # The lines of all letters read at once: after the run's bulk write
         # of their claims each letter's lines would be read by a query of
         # their own (one per letter).
@@ -256,27 +259,41 @@ class AccountDunningLetter(models.Model):
             ]
         )
         result = {}
+        # currency.round() per amount was a tenth of the totals' cost: the
+        # same rounding, with the currency's precision read once
+        rounders = {}
         for letter in self:
             pending = (claims or {}).get(letter, {})
 
             def value(name, letter=letter, pending=pending):
                 return pending[name] if name in pending else letter[name]
 
-            lines = letter._get_claimed_lines()
             currency = letter.currency_id
-            interest = currency.round(sum(lines.mapped("interest_amount")))
-            compensation = currency.round(
-                sum(lines.mapped("compensation_amount"))
-                + value("letter_compensation_amount")
+            rnd = rounders.get(currency.id)
+            if rnd is None:
+                rnd = rounders[currency.id] = functools.partial(
+                    float_round, precision_rounding=currency.rounding
+                )
+            interest = compensation = residual = 0.0
+            lines = (
+                claimed_lines[letter]
+                if claimed_lines is not None
+                else letter._get_claimed_lines()
             )
-            residual = currency.round(sum(lines.mapped("amount_residual")))
+            for line in lines:
+                interest += line.interest_amount
+                compensation += line.compensation_amount
+                residual += line.amount_residual
+            interest = rnd(interest)
+            compensation = rnd(compensation + value("letter_compensation_amount"))
+            residual = rnd(residual)
             fee = value("fee_amount")
             waived = (
                 (interest if value("interest_waived") else 0.0)
                 + (compensation if value("compensation_waived") else 0.0)
                 + (fee if value("fees_waived") else 0.0)
             )
-            charges = currency.round(
+            charges = rnd(
                 interest
                 + compensation
                 + fee
@@ -289,9 +306,9 @@ class AccountDunningLetter(models.Model):
                 "amount_residual": residual,
                 "amount_interest": interest,
                 "amount_compensation": compensation,
-                "amount_waived": currency.round(waived),
+                "amount_waived": rnd(waived),
                 "amount_charges": charges,
-                "amount_total_due": currency.round(residual + charges),
+                "amount_total_due": rnd(residual + charges),
             }
         return result
 
@@ -332,12 +349,16 @@ class AccountDunningLetter(models.Model):
         self.ensure_one()
         return self.line_ids.filtered(lambda line: not line.notified_letter_id)
 
-    def _get_level_lines(self):
-        """The claimed lines that reached the letter's own level: the fee and
-        the next step the level announces belong to them."""
+    def _get_level_lines(self, claimed_lines=None):
+        """The claimed lines (``claimed_lines`` when the caller has them) that
+        reached the letter's own level: the fee and the next step the level
+        announces belong to them."""
         self.ensure_one()
-        return self._get_claimed_lines().filtered(
-            lambda line: line.escalated and line.level_id == self.level_id
+        if claimed_lines is None:
+            claimed_lines = self._get_claimed_lines()
+        level = self.level_id
+        return claimed_lines.filtered(
+            lambda line: line.escalated and line.level_id == level
         )
 
     def _get_interest_breakdown(self):

@@ -25,6 +25,17 @@ class AccountDunningLetter(models.Model):
         )
         if not letters:
             return True
+        letters._check_and_charge_claims()
+        letters.write({"claims_frozen": True})
+        return True
+
+    def _check_and_charge_claims(self):
+        """What freezing the claims of the sent letters ``self`` checks and
+        does besides setting the flag: refuse claims that could not be
+        computed or that repeat earlier ones, and invoice the charges when
+        the policy says so. The dunning run calls it for the phone calls it
+        inserts with their claims final."""
+        letters = self
         for letter in letters.filtered("claims_error"):
             raise UserError(
                 self.env._(
@@ -45,8 +56,6 @@ class AccountDunningLetter(models.Model):
         )
         letters._check_claims_not_repeated()
         to_charge._create_charge_moves()
-        letters.write({"claims_frozen": True})
-        return True
 
     def _check_claims_not_repeated(self):
         """Refuse to claim invoiced interest days or a flat compensation a

@@ -52,8 +52,10 @@ class AccountDunningLetter(models.Model):
         )
         return letter_vals
 
-    def _prepare_claims_values(self):
-        """``({line: vals}, {letter: vals})`` of the claims of ``self``."""
+    def _prepare_claims_values(self, claimed_lines=None):
+        """``({line: vals}, {letter: vals})`` of the claims of ``self``;
+        ``claimed_lines`` (``{letter: lines}``, see ``_get_claimed_lines``)
+        when the caller has them."""
         moves = self.line_ids.move_id
         # The invoices' dunning state for all letters at once (read per
         # letter otherwise: one query per letter).
@@ -70,23 +72,31 @@ class AccountDunningLetter(models.Model):
             moves._get_dunning_cost_history(exclude_letters=self._origin)
         ):
             history_by_move[row["move_id"]].append((index, row))
-        interest = self._get_claims_interest(first_letters)
+        # The claimed lines of each letter, selected once (every helper below
+        # looked at them again: seven passes over all lines of the run).
+        if claimed_lines is None:
+            claimed_lines = {letter: letter._get_claimed_lines() for letter in self}
+        interest = self._get_claims_interest(first_letters, claimed_lines)
         line_vals = {}
         letter_vals = {}
         units = {}
         fees = {}
         for letter in self:
+            lines = claimed_lines[letter]
+            move_ids = set(lines.move_id.ids)
             history = [
                 row
                 for _index, row in sorted(
                     item
-                    for move_id in set(letter._get_claimed_lines().move_id.ids)
+                    for move_id in move_ids
                     for item in history_by_move.get(move_id, ())
                 )
             ]
             policy = letter.policy_id
-            is_first = letter._is_first_letter(first_letters)
-            compensation_lines = letter._get_compensation_lines(first_letters, claimed)
+            is_first = letter._is_first_letter(first_letters, lines)
+            compensation_lines = letter._get_compensation_lines(
+                first_letters, claimed, lines
+            )
             unit = 0.0
             if compensation_lines:
                 key = (letter.currency_id, letter.company_id, letter.date)
@@ -94,7 +104,7 @@ class AccountDunningLetter(models.Model):
                     units[key] = letter._get_compensation_amount()
                 unit = units[key]
             fee = 0.0
-            fee_lines = letter._get_fee_lines(first_letters)
+            fee_lines = letter._get_fee_lines(first_letters, lines)
             if not is_first and fee_lines:
                 key = (letter.level_id, letter.currency_id, letter.date)
                 if key not in fees:
@@ -108,8 +118,8 @@ class AccountDunningLetter(models.Model):
             fee_offset = letter._get_fee_offset(
                 fee, fee_lines, history, compensation_now
             )
-            previous = letter._get_previous_costs(history)
-            for line in letter.line_ids - letter._get_claimed_lines():
+            previous = letter._get_previous_costs(history, move_ids)
+            for line in letter.line_ids - lines:
                 line_vals[line] = dict.fromkeys(
                     (
                         "interest_amount",
@@ -122,7 +132,7 @@ class AccountDunningLetter(models.Model):
                     "interest_date_to": False,
                     "interest_segments": [],
                 }
-            for line in letter._get_claimed_lines():
+            for line in lines:
                 result = interest.get(line)
                 segments = result["segments"] if result else []
                 line_vals[line] = {
@@ -160,10 +170,11 @@ class AccountDunningLetter(models.Model):
             }
         return line_vals, letter_vals
 
-    def _get_claims_interest(self, first_letters):
-        """``{line: interest result}`` in the letter currency, for the lines of
-        letters whose level claims interest. Interest already invoiced is not
-        claimed again: it starts the day after the invoiced period."""
+    def _get_claims_interest(self, first_letters, claimed_lines):
+        """``{line: interest result}`` in the letter currency, for the claimed
+        lines (``claimed_lines``: ``{letter: lines}``) of letters whose level
+        claims interest. Interest already invoiced is not claimed again: it
+        starts the day after the invoiced period."""
         # Invoice ids per group, made recordsets at the end: a union per
         # invoice (recordset |) copies the group each time (quadratic).
         groups = defaultdict(list)
@@ -171,7 +182,7 @@ class AccountDunningLetter(models.Model):
         for letter in self.filtered(lambda letter: letter.level_id.apply_interest):
             mode = letter.policy_id.interest_start or "due"
             allowance = letter.policy_id.interest_delivery_days
-            for line in letter._get_claimed_lines():
+            for line in claimed_lines[letter]:
                 move = line.move_id
                 if move.dunning_charge_letter_id:
                     continue
@@ -220,21 +231,23 @@ class AccountDunningLetter(models.Model):
             amount=self.currency_id.round(sum(s["amount"] for s in segments)),
         )
 
-    def _is_first_letter(self, first_letters):
-        """Whether none of the letter's invoices was in a letter sent before:
-        this letter puts the customer in default and carries no fee."""
+    def _is_first_letter(self, first_letters, lines):
+        """Whether none of the letter's invoices (its claimed ``lines``) was
+        in a letter sent before: this letter puts the customer in default and
+        carries no fee."""
         self.ensure_one()
         return not any(
             first_letters.get(move.id) and first_letters[move.id] < self.date
-            for move in self._get_claimed_lines().move_id
+            for move in lines.move_id
         )
 
-    def _get_fee_lines(self, first_letters):
-        """The lines the level's fee is charged for: those that reached the
-        letter's level and were in a letter sent before (no fee for the
-        letter that first puts the customer in default)."""
+    def _get_fee_lines(self, first_letters, lines):
+        """The lines the level's fee is charged for: those of the claimed
+        ``lines`` that reached the letter's level (``_get_level_lines``) and
+        were in a letter sent before (no fee for the letter that first puts
+        the customer in default)."""
         self.ensure_one()
-        return self._get_level_lines().filtered(
+        return self._get_level_lines(lines).filtered(
             lambda line: (
                 first_letters.get(line.move_id.id)
                 and first_letters[line.move_id.id] < self.date
@@ -268,13 +281,13 @@ class AccountDunningLetter(models.Model):
                 credit += row["letter_compensation"] - row["fee_offset"]
         return currency.round(max(0.0, min(fee, credit)))
 
-    def _get_previous_costs(self, history):
+    def _get_previous_costs(self, history, move_ids):
         """The compensation and fees of earlier sent letters about this
-        letter's invoices that were not invoiced (a charges invoice is an
-        open item of its own): they stay part of the claim. Interest is not
-        repeated: each letter computes it anew up to its own date."""
+        letter's invoices (``move_ids``, those of its claimed lines) that were
+        not invoiced (a charges invoice is an open item of its own): they stay
+        part of the claim. Interest is not repeated: each letter computes it
+        anew up to its own date."""
         self.ensure_one()
-        move_ids = set(self._get_claimed_lines().move_id.ids)
         costs = []
         seen = set()
         for row in history:
@@ -328,18 +341,18 @@ class AccountDunningLetter(models.Model):
             return bool(start and start < self.date)
         return bool(line.date_due and line.date_due < self.date)
 
-    def _get_compensation_lines(self, first_letters, claimed=frozenset()):
-        """Lines owing the flat compensation (§ 288 (5) BGB): business
-        customer in default, level claiming it. It is owed once per invoice:
-        not again when a sent letter claimed it (``claimed``: invoice ids) or
-        it was invoiced."""
+    def _get_compensation_lines(self, first_letters, claimed, lines):
+        """The claimed ``lines`` owing the flat compensation (§ 288 (5) BGB):
+        business customer in default, level claiming it. It is owed once per
+        invoice: not again when a sent letter claimed it (``claimed``: invoice
+        ids) or it was invoiced."""
         self.ensure_one()
         if (
             not self.level_id.apply_compensation
             or self.partner_id._is_dunning_consumer()
         ):
             return self.env["account.dunning.letter.line"]
-        return self._get_claimed_lines().filtered(
+        return lines.filtered(
             lambda line: (
                 not line.move_id.dunning_charge_letter_id
                 and not line.move_id.dunning_compensation_charged

@@ -67,7 +67,16 @@ class AccountDunningRun(models.Model):
         partners = self.env["res.partner"].browse(
             sorted({inv["partner_id"] for inv in invoices})
         )
-        partners.fetch(["is_company", "dunning_customer_type", "email", "user_id"])
+        partners.fetch(
+            [
+                "is_company",
+                "dunning_customer_type",
+                "email",
+                "user_id",
+                "commercial_partner_id",
+                "name",
+            ]
+        )
         profiles = self.env["account.dunning.profile"]
         if partners:
             if self.simulation:
@@ -119,6 +128,7 @@ class AccountDunningRun(models.Model):
             "segments": segment_by_partner,
             "policy_map": self.env["account.dunning.policy"]._get_policy_map(company),
             "policy_levels": {},
+            "responsibles": {},
             "current_levels": {level.id: level for level in levels},
             "pending_approval": {partner.id for partner, _count in pending},
             "dunned_today": {partner.id for partner, _count in today_letters},

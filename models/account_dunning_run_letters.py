@@ -4,6 +4,7 @@ decision rows (one INSERT per 10,000)."""
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 import psycopg2
 
@@ -155,6 +156,12 @@ class AccountDunningRun(models.Model):
                     "notified_letter_id": notified or False,
                 }
             )
+        # The responsible depends on the salesperson and the policy only: it
+        # is looked up once per pair, not for every customer of the run.
+        responsibles = (context or {}).get("responsibles", {})
+        key = (partner.user_id.id, policy.id)
+        if key not in responsibles:
+            responsibles[key] = self._get_responsible(partner, policy).id
         return {
             "company_id": company.id,
             "partner_id": partner.id,
@@ -166,10 +173,8 @@ class AccountDunningRun(models.Model):
             "channel_note": channel_note,
             "state": state,
             "date": self.date,
-            "payment_deadline": fields.Date.add(
-                self.date, days=level.payment_deadline_days
-            ),
-            "user_id": self._get_responsible(partner, policy).id,
+            "payment_deadline": self.date + timedelta(days=level.payment_deadline_days),
+            "user_id": responsibles[key],
             "currency_id": currency_id,
             "line_ids": [fields.Command.create(vals) for vals in lines],
         }
@@ -203,7 +208,7 @@ class AccountDunningRun(models.Model):
         Letter = self.env["account.dunning.letter"]
         try:
             with self.env.cr.savepoint():
-                letters, pending = self._create_letters_bulk(
+                letters, lines, pending = self._create_letters_bulk(
                     [vals for vals, _decisions in letters_vals]
                 )
         except Exception:  # noqa: BLE001 - retried one by one just below
@@ -218,6 +223,7 @@ class AccountDunningRun(models.Model):
                     _logger.warning("Dunning letter failed: %s", error)
                     self._mark_failed(decisions, "error", str(error))
             pending = letters
+            lines = letters.line_ids
         by_partner = {letter.partner_id.id: letter for letter in letters}
         for _vals, decisions in letters_vals:
             for decision in decisions:
@@ -232,11 +238,15 @@ class AccountDunningRun(models.Model):
             with self.env.protecting(totals, pending):
                 claims = self._compute_letter_claims(pending)
             pending._store_amounts(claims)
-        # Phone calls are created done: their claims are final at once.
-        letters.filtered(
+        # Phone calls are created done: their claims are final at once (those
+        # inserted with their claims are frozen already, the others now).
+        letters.fetch(["state", "claims_error", "claims_frozen"])
+        calls = letters.filtered(
             lambda letter: letter.state == "done" and not letter.claims_error
-        )._freeze_claims()
-        letters.line_ids._apply_invoice_levels()
+        )
+        calls.filtered("claims_frozen")._check_and_charge_claims()
+        calls._freeze_claims()
+        lines._apply_invoice_levels()
         self._update_profiles_last_date(letters)
         self._schedule_calls(letters)
         return letters
@@ -247,8 +257,9 @@ class AccountDunningRun(models.Model):
         create() the ORM took about half of a run over 50,000 invoices for
         ~48,000 lines and most of a run over 5,000 invoices for ~4,800
         letters, and updating the rows just inserted for their claims and
-        totals checked all their foreign keys again. Returns the letters and
-        those whose claims and totals the caller still has to compute."""
+        totals checked all their foreign keys again. Returns the letters,
+        their lines and the letters whose claims and totals the caller still
+        has to compute."""
         Letter = self.env["account.dunning.letter"]
         if any(
             command[0] != fields.Command.CREATE
@@ -256,31 +267,36 @@ class AccountDunningRun(models.Model):
             for command in vals.get("line_ids", [])
         ):
             letters = Letter._create_from_run(vals_list)
-            return letters, letters
+            return letters, letters.line_ids, letters
         rows = Letter._prepare_from_run(
             [{k: v for k, v in vals.items() if k != "line_ids"} for vals in vals_list]
         )
         lines = [
             [command[2] for command in vals.get("line_ids", [])] for vals in vals_list
         ]
-        letter_ids, pending_ids = [], []
+        letter_ids, line_ids, pending_ids = [], [], []
         for start in range(0, len(rows), CLAIMS_CHUNK):
             end = start + CLAIMS_CHUNK
-            letters, computed = self._insert_letters_with_claims(
+            letters, new_lines, computed = self._insert_letters_with_claims(
                 rows[start:end], lines[start:end]
             )
             letter_ids += letters.ids
+            line_ids += new_lines.ids
             if not computed:
                 pending_ids += letters.ids
-        return Letter.browse(letter_ids), Letter.browse(pending_ids)
+        return (
+            Letter.browse(letter_ids),
+            self.env["account.dunning.letter.line"].browse(line_ids),
+            Letter.browse(pending_ids),
+        )
 
     def _insert_letters_with_claims(self, letter_rows, lines_rows):
         """Insert letters (``letter_rows``) and their lines (``lines_rows``,
         a list of line values per letter) with their interest, compensation,
         fees and totals, computed on the letters in memory first. Returns the
-        letters and whether their claims could be computed: if not (e.g. a
-        base rate is missing) they are inserted without, for the caller to
-        compute letter by letter (``_compute_letter_claims``)."""
+        letters, their lines and whether their claims could be computed: if
+        not (e.g. a base rate is missing) they are inserted without, for the
+        caller to compute letter by letter (``_compute_letter_claims``)."""
         Letter = self.env["account.dunning.letter"]
         Line = self.env["account.dunning.letter.line"]
         new_letters = dunning_sql.new_in_cache(Letter, letter_rows)
@@ -296,8 +312,11 @@ class AccountDunningRun(models.Model):
             ids = new_lines._ids[position : position + len(vals_list)]
             self.env.cache.set(new_letter, line_ids, ids)
             position += len(vals_list)
+        claimed_lines = {letter: letter._get_claimed_lines() for letter in new_letters}
         try:
-            line_claims, letter_claims = new_letters._prepare_claims_values()
+            line_claims, letter_claims = new_letters._prepare_claims_values(
+                claimed_lines
+            )
             # the letters' totals add up their lines' claims (only the
             # amounts: copying the interest periods into the cache is slow)
             dunning_sql.cache_values(
@@ -307,13 +326,21 @@ class AccountDunningRun(models.Model):
                     for vals in line_claims.values()
                 ],
             )
-            amounts = new_letters._get_amount_values(letter_claims)
+            amounts = new_letters._get_amount_values(letter_claims, claimed_lines)
             computed = True
         except UserError:
             line_claims, letter_claims, amounts, computed = {}, {}, {}, False
+        # Phone calls are created done: with their claims computed, these
+        # are final at once (checked and charged by the caller; setting the
+        # flag later updated the rows just inserted).
         letters = Letter._insert_from_run(
             [
-                dict(row, **letter_claims.get(new, {}), **amounts.get(new, {}))
+                dict(
+                    row,
+                    **letter_claims.get(new, {}),
+                    **amounts.get(new, {}),
+                    claims_frozen=computed and row["state"] == "done",
+                )
                 for new, row in zip(new_letters, letter_rows, strict=True)
             ]
         )
@@ -324,7 +351,7 @@ class AccountDunningRun(models.Model):
         # the totals are known (or computed by the caller): not recomputed
         # because of the new lines
         with self.env.protecting(totals, letters):
-            Line._bulk_create(
+            lines = Line._bulk_create(
                 [
                     dict(
                         row,
@@ -342,7 +369,7 @@ class AccountDunningRun(models.Model):
         new_lines.invalidate_recordset()
         for model in ("account.move", "account.move.line", "account.partial.reconcile"):
             self.env[model].invalidate_model()
-        return letters, computed
+        return letters, lines, computed
 
     def _compute_letter_claims(self, letters):
         """Interest, flat compensation and fees of the new letters, computed
@@ -446,16 +473,13 @@ class AccountDunningRun(models.Model):
                     INSERT INTO account_dunning_run_line
                         (run_id, company_id, move_id, partner_id, segment_id,
                          level_id, letter_id, decision, reason, outcome, note,
-                         days_overdue, amount_overdue, create_uid, create_date,
-                         write_uid, write_date)
+                         days_overdue, amount_overdue)
                     SELECT %(run)s, %(company)s, v.move_id, v.partner_id,
                            v.segment_id, v.level_id, v.letter_id, v.decision,
                            v.reason,
                            CASE WHEN v.decision = 'next_step' THEN 'next_step'
                                 ELSE COALESCE(v.reason, 'dunned') END,
-                           v.note, v.days_overdue, v.amount_overdue,
-                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
-                           NOW() AT TIME ZONE 'UTC'
+                           v.note, v.days_overdue, v.amount_overdue
                       FROM unnest(%(move)s::int[], %(partner)s::int[],
                                   %(segment)s::int[], %(level)s::int[],
                                   %(letter)s::int[], %(decision)s::varchar[],
@@ -467,7 +491,6 @@ class AccountDunningRun(models.Model):
                     """,
                     run=self.id,
                     company=self.company_id.id,
-                    uid=self.env.uid,
                     move=[d["move_id"] for d in chunk],
                     partner=[d["partner_id"] for d in chunk],
                     segment=[d["segment_id"] for d in chunk],

@@ -24,28 +24,45 @@ class AccountMove(models.Model):
         "dunning_state_ids.compensation_charged",
     )
     def _compute_dunning_state(self):
-        # sudo: the state is engine data; the invoice fields computed from
-        # it carry their own groups (account_move_dunning_guard.py).
-        states = (
-            self.env["account.dunning.move.state"]
-            .sudo()
-            .search_fetch(
-                [("move_id", "in", [mid for mid in self._origin.ids if mid])],
-                ["move_id", *MOVE_STATE_FIELDS.values()],
-            )
-        )
-        by_move = {state.move_id.id: state for state in states}
-        for move in self:
-            state = by_move.get(move._origin.id)
-            move.dunning_level_id = self.env["account.dunning.level"].browse(
-                state.level_id.ids if state else ()
-            )
-            move.dunning_last_date = state.last_date if state else False
-            move.dunning_interest_charged_until = (
-                state.interest_charged_until if state else False
-            )
-            move.dunning_compensation_charged = (
-                state.compensation_charged if state else False
+        # Read with one query and assigned one field at a time for all
+        # invoices: a dunning run computes these fields for thousands of
+        # invoices, and reading the state records and assigning four fields
+        # invoice by invoice cost a tenth of a run over 5,000 invoices. The
+        # state is engine data: the invoice fields computed from it carry
+        # their own groups (account_move_dunning_guard.py), so the query
+        # applies no access rules of the state table.
+        State = self.env["account.dunning.move.state"]
+        State.flush_model(["move_id", *MOVE_STATE_FIELDS.values()])
+        move_ids = [move_id for move_id in self._origin.ids if move_id]
+        rows = {}
+        if move_ids:
+            rows = {
+                row[0]: row[1:]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT move_id, %s FROM account_dunning_move_state"
+                        " WHERE move_id = ANY(%s)",
+                        SQL(", ").join(map(SQL.identifier, MOVE_STATE_FIELDS.values())),
+                        move_ids,
+                    )
+                )
+            }
+        empty = (None, None, None, False)
+        states = [rows.get(move._origin.id, empty) for move in self]
+        cache = self.env.cache
+        for position, name in enumerate(MOVE_STATE_FIELDS):
+            field = self._fields[name]
+            # the records are being computed (protected): what assigning
+            # the value would do, for all of them at once
+            cache.update(
+                self,
+                field,
+                [
+                    field.convert_to_cache(
+                        state[position] or False, self, validate=False
+                    )
+                    for state in states
+                ],
             )
 
     def _inverse_dunning_state(self):

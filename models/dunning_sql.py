@@ -21,8 +21,8 @@ Only stored, non-translated columns of the model's own table may be written
 this way (stored computed ones only with the values their compute method
 gives, the records removed from their recomputation); constraints written in
 Python are not checked (the callers write values the engine computed),
-``write_uid``/``write_date`` are set. Rules (groups, states) are checked by
-the caller before.
+``write_uid``/``write_date`` are set (on models that have them). Rules
+(groups, states) are checked by the caller before.
 """
 
 import json
@@ -31,6 +31,13 @@ from odoo import models
 from odoo.tools import SQL
 
 CHUNK = 10000
+
+
+def _log_update(model):
+    """The assignments of ``write_uid``/``write_date``, if ``model`` has them."""
+    if not model._log_access:
+        return SQL()
+    return SQL(", write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC'", model.env.uid)
 
 
 def _check_names(model, names):
@@ -51,8 +58,7 @@ def sql_update(records, vals):
         ids = records._ids[start : start + CHUNK]
         records.env.cr.execute(
             SQL(
-                "UPDATE %(table)s SET %(assignments)s, write_uid = %(uid)s, "
-                "write_date = NOW() AT TIME ZONE 'UTC' WHERE id = ANY(%(ids)s)",
+                "UPDATE %(table)s SET %(assignments)s%(log)s WHERE id = ANY(%(ids)s)",
                 table=SQL.identifier(records._table),
                 assignments=SQL(", ").join(
                     SQL(
@@ -64,7 +70,7 @@ def sql_update(records, vals):
                     )
                     for name in names
                 ),
-                uid=records.env.uid,
+                log=_log_update(records),
                 ids=list(ids),
             )
         )
@@ -94,8 +100,7 @@ def _sql_update_rows(model, names, vals_by_id):
             SQL(
                 """
                 UPDATE %(table)s target
-                   SET %(assignments)s, write_uid = %(uid)s,
-                       write_date = NOW() AT TIME ZONE 'UTC'
+                   SET %(assignments)s%(log)s
                   FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(id int4, %(columns)s)
                  WHERE target.id = v.id
                 """,
@@ -104,7 +109,7 @@ def _sql_update_rows(model, names, vals_by_id):
                     SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
                     for name in names
                 ),
-                uid=model.env.uid,
+                log=_log_update(model),
                 rows=json_rows(model, rows[start : start + CHUNK], ["id", *names]),
                 columns=json_columns(model, names),
             )
@@ -136,6 +141,13 @@ def sql_insert_rows(model, rows):
     _check_names(model, names)
     model.env.flush_all()
     rows = [{**defaults, **row} for row in rows]
+    log_names, log_values = SQL(), SQL()
+    if model._log_access:
+        log_names = SQL(", create_uid, create_date, write_uid, write_date")
+        log_values = SQL(
+            ", %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'",
+            uid=model.env.uid,
+        )
     ids = []
     for start in range(0, len(rows), CHUNK):
         # RETURNING gives the ids in the order the rows were inserted, which
@@ -145,16 +157,15 @@ def sql_insert_rows(model, rows):
             for (record_id,) in model.env.execute_query(
                 SQL(
                     """
-                    INSERT INTO %(table)s
-                        (%(names)s, create_uid, create_date, write_uid, write_date)
-                    SELECT %(names)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
-                           %(uid)s, NOW() AT TIME ZONE 'UTC'
+                    INSERT INTO %(table)s (%(names)s%(log_names)s)
+                    SELECT %(names)s%(log_values)s
                       FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(%(columns)s)
                  RETURNING id
                     """,
                     table=SQL.identifier(model._table),
                     names=SQL(", ").join(map(SQL.identifier, names)),
-                    uid=model.env.uid,
+                    log_names=log_names,
+                    log_values=log_values,
                     rows=json_rows(model, rows[start : start + CHUNK], names),
                     columns=json_columns(model, names),
                 )
@@ -167,10 +178,25 @@ def sql_insert_rows(model, rows):
     for name in names:
         for inverse in model.pool.field_inverses[model._fields[name]]:
             model.env[inverse.model_name].invalidate_model([inverse.name])
+    # The many2one values are known: marking the dependents below reads
+    # them from the cache instead of fetching the new rows again.
+    for name in names:
+        field = model._fields[name]
+        if field.type == "many2one":
+            model.env.cache.update(
+                records, field, [row.get(name) or None for row in rows]
+            )
     for field in model._fields.values():
         if field.store and field.compute and field.name not in names:
             model.env.add_to_compute(field, records)
     records.modified(names, create=True)
+    # Stored computed fields given (e.g. a stored related field) hold the
+    # value their compute method gives (see above): not computed again
+    # because the fields they depend on were just marked as modified.
+    for name in names:
+        field = model._fields[name]
+        if field.compute:
+            model.env.remove_to_compute(field, records)
     return records
 
 

@@ -56,7 +56,6 @@ class TestDunningRunBulk(DunningTestCommon):
                     "level_id": letter.level_id.id,
                     "previous_level_id": False,
                     "interest_segments": False,
-                    "create_uid": self.env.uid,
                 },
                 {
                     "move_id": self.big.id,
@@ -71,10 +70,15 @@ class TestDunningRunBulk(DunningTestCommon):
                     "level_id": letter.level_id.id,
                     "previous_level_id": False,
                     "interest_segments": False,
-                    "create_uid": self.env.uid,
                 },
             ],
         )
+        # Who created the lines and when is the letter's (the lines have no
+        # user and date columns of their own): set by the bulk insert as by
+        # create().
+        self.assertEqual(letter.create_uid, self.env.user)
+        self.assertTrue(letter.create_date)
+        self.assertFalse(letter.line_ids._log_access)
         # The stored totals were recomputed after the bulk insert:
         # 500 + 1000 = 1500, no interest, fee or compensation on a reminder.
         self.assertRecordValues(
