@@ -61,7 +61,9 @@ class AccountDunningLetter(models.Model):
         """Refuse to claim invoiced interest days or a flat compensation a
         second time, e.g. when an older unsent letter is sent after a newer
         one (also between the letters of ``self``)."""
-        moves = self.line_ids.move_id
+        # browsed anew (not prefetching through all lines) and read at once
+        moves = self.env["account.move"].browse(self.line_ids.move_id.ids)
+        moves.fetch(["dunning_charge_letter_id"])
         claimed = moves._get_dunning_compensation_claimed(exclude_letters=self)
         claimed |= set(moves.filtered("dunning_compensation_charged").ids)
         charged_until = {move: move.dunning_interest_charged_until for move in moves}

@@ -56,7 +56,11 @@ class AccountDunningLetter(models.Model):
         """``({line: vals}, {letter: vals})`` of the claims of ``self``;
         ``claimed_lines`` (``{letter: lines}``, see ``_get_claimed_lines``)
         when the caller has them."""
-        moves = self.line_ids.move_id
+        # Browsed anew: as the lines' invoices (prefetching through all lines,
+        # which are new records during a run), every value missing from the
+        # cache looked at all lines of the chunk again (15% of a run over
+        # 50,000 invoices).
+        moves = self.env["account.move"].browse(self.line_ids.move_id.ids)
         # The invoices' dunning state for all letters at once (read per
         # letter otherwise: one query per letter).
         moves.fetch(["dunning_charge_letter_id"])
