@@ -166,12 +166,10 @@ class AccountDunningLetterLine(models.Model):
         letters = self.env["account.dunning.letter"].browse(
             {vals["letter_id"] for vals in vals_list}
         )
-        # the letters' company (the stored related company_id), read in one
-        # query (not all the letters' fields) when the caller did not give it
-        company_of = {
-            row["id"]: row["company_id"]
-            for row in letters.read(["company_id"], load=False)
-        }
+        # the letters' company (the stored related company_id), without
+        # reading the letters' other fields
+        letters.fetch(["company_id"])
+        company_of = {letter.id: letter.company_id.id for letter in letters}
         return dunning_sql.sql_insert_rows(
             self,
             [
