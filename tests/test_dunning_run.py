@@ -62,6 +62,31 @@ class TestDunningRun(DunningTestCommon):
             [{"invoice_count": 2, "letter_count": 1, "call_count": 1, "skip_count": 0}],
         )
 
+    @freeze_time("2026-02-14")
+    def test_call_claims_final_when_created(self):
+        """A phone call is created done: the run inserts it with its claims
+        final (no later update), the letter waits for sending with its
+        claims open."""
+        run = self._run("2026-02-14")
+        call = run.letter_ids.filtered(lambda lt: lt.partner_id == self.strategic)
+        letter = run.letter_ids.filtered(lambda lt: lt.partner_id == self.newcomer)
+        # Read back from the database, not from the cache the run filled.
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            call + letter,
+            [
+                {"channel": "phone", "state": "done", "claims_frozen": True},
+                {"channel": "email", "state": "ready", "claims_frozen": False},
+            ],
+        )
+        # 1000.00 open, a first contact: no interest, fee or compensation.
+        self.assertRecordValues(
+            call, [{"amount_residual": 1000.0, "amount_total_due": 1000.0}]
+        )
+        with self.assertRaises(UserError):
+            call.line_ids.write({"interest_amount": 5.0})
+        self.assertEqual(call.line_ids.interest_amount, 0.0)
+
     def test_levels_advance_with_time_and_respect_interval(self):
         # New-customer ladder: reminder at 5 days, 1st letter at 19 days with at
         # least 14 days since the previous step, 2nd letter at 33 days.
