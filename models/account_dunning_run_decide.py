@@ -143,7 +143,6 @@ class AccountDunningRun(models.Model):
             "profile_values": profile_values,
             "segments": segment_by_partner,
             "policy_map": self.env["account.dunning.policy"]._get_policy_map(company),
-            "policy_levels": {},
             "level_numbers": {},
             "today": self.date,
             "responsibles": {},
@@ -251,19 +250,11 @@ class AccountDunningRun(models.Model):
         ]
         return [name for _priority, name in sorted(providers)]
 
-    def _levels_of(self, policy, context):
-        levels = context["policy_levels"].get(policy.id)
-        if levels is None:
-            levels = context["policy_levels"][policy.id] = list(
-                policy._get_sorted_levels()
-            )
-        return levels
-
     def _level_numbers_of(self, policy, context):
         """``(grace days, [(level, days overdue, minimum amount, minimum
         days since the previous step)])`` of ``policy``, its levels in
-        order."""
-        numbers = context.setdefault("level_numbers", {}).get(policy.id)
+        order; read once per run."""
+        numbers = context["level_numbers"].get(policy.id)
         if numbers is None:
             numbers = context["level_numbers"][policy.id] = (
                 policy.grace_days,
@@ -274,7 +265,7 @@ class AccountDunningRun(models.Model):
                         level.min_amount,
                         level.min_days_since_previous,
                     )
-                    for level in self._levels_of(policy, context)
+                    for level in policy._get_sorted_levels()
                 ],
             )
         return numbers
@@ -307,7 +298,7 @@ class AccountDunningRun(models.Model):
                 "invoice": invoice,
             }
             reason, note, level = self._decide_invoice(
-                invoice, partner, profile, policy, context
+                invoice, partner, policy, context
             )
             if level:
                 decision.update(
@@ -374,9 +365,9 @@ class AccountDunningRun(models.Model):
                 ),
             )
 
-    def _decide_invoice(self, invoice, partner, profile, policy, context):
+    def _decide_invoice(self, invoice, partner, policy, context):
         """Return ``(skip_reason, note, None)`` or ``(None, None, level)``."""
-        today = context.get("today") or self.date
+        today = context["today"]
         if invoice["excluded"]:
             return "excluded", None, None
         if invoice["blocked_until"] and invoice["blocked_until"] >= today:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from . import dunning_sql
 from .account_dunning_move_state import MOVE_STATE_FIELDS
 
 
@@ -47,23 +48,21 @@ class AccountMove(models.Model):
                     )
                 )
             }
-        empty = (None, None, None, False)
-        states = [rows.get(move._origin.id, empty) for move in self]
-        cache = self.env.cache
-        for position, name in enumerate(MOVE_STATE_FIELDS):
-            field = self._fields[name]
-            # the records are being computed (protected): what assigning
-            # the value would do, for all of them at once
-            cache.update(
-                self,
-                field,
-                [
-                    field.convert_to_cache(
-                        state[position] or False, self, validate=False
+        empty = (False,) * len(MOVE_STATE_FIELDS)
+        # the records are being computed (protected): what assigning the
+        # values would do, one cache update per field for all of them
+        dunning_sql.cache_values(
+            self,
+            [
+                {
+                    name: value or False
+                    for name, value in zip(
+                        MOVE_STATE_FIELDS, rows.get(move._origin.id, empty), strict=True
                     )
-                    for state in states
-                ],
-            )
+                }
+                for move in self
+            ],
+        )
 
     def _inverse_dunning_state(self):
         """Writes of these fields (level changes, reverting a cancelled

@@ -174,14 +174,13 @@ def sql_insert_rows(model, rows):
     records = model.browse(ids)
     # As create(): the one2many fields listing the records are read again
     # (e.g. the run's letters), stored computed fields not given are
-    # computed, and the fields depending on the new records too.
-    for name in names:
-        for inverse in model.pool.field_inverses[model._fields[name]]:
-            model.env[inverse.model_name].invalidate_model([inverse.name])
-    # The many2one values are known: marking the dependents below reads
-    # them from the cache instead of fetching the new rows again.
+    # computed, and the fields depending on the new records too. The
+    # many2one values are known: marking the dependents reads them from the
+    # cache instead of fetching the new rows again.
     for name in names:
         field = model._fields[name]
+        for inverse in model.pool.field_inverses[field]:
+            model.env[inverse.model_name].invalidate_model([inverse.name])
         if field.type == "many2one":
             model.env.cache.update(
                 records, field, [row.get(name) or None for row in rows]
@@ -211,8 +210,9 @@ def new_in_cache(model, vals_list):
 
 
 def cache_values(records, vals_list):
-    """Put the values ``vals_list`` (one dict per record) of new records in
-    the cache, one update per field (fields missing from a dict: empty)."""
+    """Put the values ``vals_list`` (one dict per record) in the cache, one
+    update per field (fields missing from a dict: empty): for new records, or
+    for records whose non-stored fields are being computed."""
     for name in {name for vals in vals_list for name in vals}:
         field = records._fields[name]
         records.env.cache.update(
